@@ -1,0 +1,170 @@
+/**
+ * Sensitive `name: value` and `name=value` pairs inside free text: raw HTTP headers, Python or
+ * shell config dumps, truncated JSON on the text path. The name is judged by the same key-name
+ * rules as JSON keys, so `api_key='…'` in a message is caught by the rule that catches
+ * `{"api_key": …}`.
+ *
+ * The scan is anchored on each `:` and `=` and looks back at most MAX_NAME characters for the
+ * name, so it stays linear on any input.
+ */
+import { SpanList, isAlphanumeric } from './spans.js'
+
+export interface TextKeyVerdict {
+  /** The rule that matched the name. */
+  readonly rule: number
+  /** The value is a Cookie or Set-Cookie header: redact each cookie's value, keep names and attributes. */
+  readonly cookie: boolean
+}
+
+export type TextKeyClassifier = (name: string) => TextKeyVerdict | undefined
+
+const MAX_NAME = 64
+
+function isNameChar(code: number): boolean {
+  return isAlphanumeric(code) || code === 95 || code === 45 || code === 46
+}
+
+function isValueDelimiter(code: number): boolean {
+  return (
+    code <= 32 || code === 44 || code === 59 || code === 38 || code === 41 || code === 125 || code === 93 ||
+    code === 34 || code === 39 || code === 60 || code === 62 || code === 92
+  )
+}
+
+const AUTH_SCHEMES = ['bearer', 'basic', 'token', 'digest', 'apikey']
+
+export function findKeyValuePairs(text: string, spans: SpanList, classify: TextKeyClassifier): void {
+  let colon = text.indexOf(':')
+  let equals = text.indexOf('=')
+  while (colon !== -1 || equals !== -1) {
+    const position = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals)
+    let resume = position + 1
+    const next = text.charCodeAt(position + 1)
+    // "https://", "==", "=>" and "::" are not pairs.
+    const isPair = !(next === 47 && text.charCodeAt(position + 2) === 47) && next !== 61 && next !== 62 && next !== 58
+    if (isPair) {
+      const name = nameBefore(text, position)
+      if (name !== undefined) {
+        const dot = name.lastIndexOf('.')
+        const verdict = classify(dot === -1 ? name : name.slice(dot + 1))
+        if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, position + 1, verdict, spans))
+      }
+    } else {
+      resume = position + 2
+    }
+    if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume)
+    if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume)
+  }
+}
+
+/** Reads the name that ends right before a separator, skipping blanks and one quote. */
+function nameBefore(text: string, separator: number): string | undefined {
+  let cursor = separator - 1
+  while (cursor >= 0 && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor--
+  const quote = text.charCodeAt(cursor)
+  if (quote === 34 || quote === 39) {
+    cursor--
+    if (text.charCodeAt(cursor) === 92) cursor--
+  }
+  const end = cursor + 1
+  const limit = Math.max(0, end - MAX_NAME)
+  while (cursor >= limit && isNameChar(text.charCodeAt(cursor))) cursor--
+  let start = cursor + 1
+  // The name must not continue further left than we looked; a cut name would be judged wrongly.
+  if (cursor >= 0 && cursor < limit && isNameChar(text.charCodeAt(cursor))) return undefined
+  while (start < end && !isLetterOrUnderscore(text.charCodeAt(start))) start++
+  return start < end ? text.slice(start, end) : undefined
+}
+
+function isLetterOrUnderscore(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+}
+
+/** Adds the span(s) of the value that starts at `from`; returns the index after the value. */
+function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, spans: SpanList): number {
+  let cursor = from
+  while (cursor < text.length && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++
+  let quote = text.charCodeAt(cursor)
+  let escaped = false
+  if (quote === 92 && (text.charCodeAt(cursor + 1) === 34 || text.charCodeAt(cursor + 1) === 39)) {
+    escaped = true
+    cursor++
+    quote = text.charCodeAt(cursor)
+  }
+  if (quote === 34 || quote === 39) {
+    const start = cursor + 1
+    const end = closingQuote(text, start, quote, escaped)
+    if (verdict.cookie) addCookieSpans(text, start, end, verdict.rule, spans)
+    else if (end > start && text.charCodeAt(start) !== 91) spans.add(start, end, verdict.rule)
+    return end
+  }
+  if (verdict.cookie) {
+    let end = cursor
+    while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13 && text.charCodeAt(end) !== 34) end++
+    addCookieSpans(text, cursor, end, verdict.rule, spans)
+    return end
+  }
+  cursor = skipAuthScheme(text, cursor)
+  const start = cursor
+  while (cursor < text.length && !isValueDelimiter(text.charCodeAt(cursor))) cursor++
+  // "[REDACTED]" from an earlier pass, or a JSON object/array value that the walk handles.
+  if (cursor > start && text.charCodeAt(start) !== 91 && text.charCodeAt(start) !== 123) spans.add(start, cursor, verdict.rule)
+  return cursor
+}
+
+function closingQuote(text: string, start: number, quote: number, escaped: boolean): number {
+  let cursor = start
+  while (cursor < text.length) {
+    const code = text.charCodeAt(cursor)
+    if (code === 10 || code === 13) return cursor
+    if (escaped) {
+      if (code === 92 && text.charCodeAt(cursor + 1) === quote) return cursor
+      if (code === 92) cursor++
+    } else {
+      if (code === 92) {
+        cursor += 2
+        continue
+      }
+      if (code === quote) return cursor
+    }
+    cursor++
+  }
+  return text.length
+}
+
+/** "Bearer abc…" after `Authorization:`: the scheme word stays, the credential is the value. */
+function skipAuthScheme(text: string, from: number): number {
+  for (const scheme of AUTH_SCHEMES) {
+    if (text.length - from <= scheme.length) continue
+    if (text.slice(from, from + scheme.length).toLowerCase() !== scheme) continue
+    let cursor = from + scheme.length
+    if (text.charCodeAt(cursor) !== 32 && text.charCodeAt(cursor) !== 9) continue
+    while (cursor < text.length && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++
+    return cursor
+  }
+  return from
+}
+
+/** Set-Cookie attributes, kept with their values because they describe the cookie, not its secret. */
+const COOKIE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'path', 'domain', 'expires', 'max-age', 'secure', 'httponly', 'samesite', 'partitioned', 'priority',
+])
+
+/** Redacts each cookie value in `name=value; name2=value2` (Cookie) or `name=value; Path=/; HttpOnly` (Set-Cookie). */
+export function addCookieSpans(text: string, start: number, end: number, rule: number, spans: SpanList): void {
+  let cursor = start
+  while (cursor < end) {
+    let pairEnd = text.indexOf(';', cursor)
+    if (pairEnd === -1 || pairEnd > end) pairEnd = end
+    const equals = text.indexOf('=', cursor)
+    if (equals !== -1 && equals < pairEnd) {
+      const name = text.slice(cursor, equals).trim().toLowerCase()
+      let valueStart = equals + 1
+      let valueEnd = pairEnd
+      while (valueStart < valueEnd && text.charCodeAt(valueStart) === 32) valueStart++
+      while (valueEnd > valueStart && text.charCodeAt(valueEnd - 1) === 32) valueEnd--
+      if (!COOKIE_ATTRIBUTES.has(name) && valueEnd > valueStart) spans.add(valueStart, valueEnd, rule)
+    }
+    cursor = pairEnd + 1
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Detectors for URLs: credential parameters in query strings and fragments (signed URLs, `?key=`),
+ * passwords in the userinfo part, `redis://` URLs and `data:` URLs.
+ */
+import { normalizeKeyName } from '../rules/key-names.js'
+import { SpanList, isAlphanumeric } from './spans.js'
+
+/**
+ * Query parameters that carry a credential, normalized (lowercase, no `_`/`-`): AWS SigV4 and
+ * CloudFront signed URLs, Google signed URLs, Azure SAS (`sig`), OAuth tokens, Gemini's `key`.
+ * Parameters such as X-Amz-Date or X-Amz-Expires stay, since they help debugging and hide nothing.
+ */
+export const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
+  'xamzsignature',
+  'xamzcredential',
+  'xamzsecuritytoken',
+  'xgoogsignature',
+  'xgoogcredential',
+  'signature',
+  'keypairid',
+  'policy',
+  'sig',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'key',
+  'apikey',
+  'code',
+  'password',
+  'secret',
+  'clientsecret',
+])
+
+/** Ends a URL or a query string in free text. */
+function isUrlTerminator(code: number): boolean {
+  return code <= 32 || code === 34 || code === 39 || code === 60 || code === 62 || code === 96 || code === 92 || code === 0x7f
+}
+
+function decodeParameterName(raw: string): string {
+  if (raw.indexOf('%') === -1) return raw
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
+/**
+ * Finds credential parameters after every `?` and `#` and passwords in `scheme://user:pass@host`.
+ * `isSecretKey` lets the key-name rules extend the parameter list (so `?api_key=` is covered
+ * by the same rule as a JSON key `api_key`).
+ */
+export function findUrlCredentials(
+  text: string,
+  rule: number,
+  spans: SpanList,
+  isSecretKey: (normalizedName: string) => boolean,
+): void {
+  for (let position = 0; position < text.length; ) {
+    const question = text.indexOf('?', position)
+    const hash = text.indexOf('#', position)
+    let start = question === -1 ? hash : hash === -1 ? question : Math.min(question, hash)
+    if (start === -1) break
+    start += 1
+    position = scanParameters(text, start, rule, spans, isSecretKey)
+  }
+  findUserinfoPasswords(text, rule, spans)
+}
+
+/** Scans `name=value&name=value` from `start`; returns where the parameter list ends. */
+function scanParameters(
+  text: string,
+  start: number,
+  rule: number,
+  spans: SpanList,
+  isSecretKey: (normalizedName: string) => boolean,
+): number {
+  let cursor = start
+  while (cursor < text.length) {
+    const nameStart = cursor
+    while (cursor < text.length) {
+      const code = text.charCodeAt(cursor)
+      if (code === 61 || code === 38 || code === 35 || code === 59 || isUrlTerminator(code)) break
+      cursor++
+    }
+    const nameEnd = cursor
+    if (cursor >= text.length || text.charCodeAt(cursor) !== 61) {
+      // No value: "?flag&x=1" or the end of the list.
+      if (cursor < text.length && (text.charCodeAt(cursor) === 38 || text.charCodeAt(cursor) === 59)) {
+        cursor++
+        continue
+      }
+      return cursor
+    }
+    cursor++
+    const valueStart = cursor
+    while (cursor < text.length) {
+      const code = text.charCodeAt(cursor)
+      if (code === 38 || code === 35 || code === 59 || isUrlTerminator(code)) break
+      cursor++
+    }
+    if (nameEnd > nameStart && cursor > valueStart) {
+      const name = normalizeKeyName(decodeParameterName(text.slice(nameStart, nameEnd)))
+      if (CREDENTIAL_PARAMETERS.has(name) || isSecretKey(name)) spans.add(valueStart, cursor, rule)
+    }
+    if (cursor < text.length && (text.charCodeAt(cursor) === 38 || text.charCodeAt(cursor) === 59)) {
+      cursor++
+      continue
+    }
+    return cursor
+  }
+  return cursor
+}
+
+/** `scheme://user:password@host`: the password is redacted; a user part without a password may be a token, so it is redacted too. */
+function findUserinfoPasswords(text: string, rule: number, spans: SpanList): void {
+  let position = text.indexOf('://')
+  while (position !== -1) {
+    const authorityStart = position + 3
+    let cursor = authorityStart
+    let at = -1
+    while (cursor < text.length) {
+      const code = text.charCodeAt(cursor)
+      if (code === 47 || code === 63 || code === 35 || isUrlTerminator(code)) break
+      if (code === 64) at = cursor
+      cursor++
+    }
+    if (at !== -1) {
+      const colon = text.indexOf(':', authorityStart)
+      if (colon !== -1 && colon < at) spans.add(colon + 1, at, rule)
+      else spans.add(authorityStart, at, rule)
+    }
+    position = text.indexOf('://', Math.max(cursor, authorityStart))
+  }
+}
+
+const REDIS_SCHEMES = /rediss?:\/\//gi
+
+/** `redis://` and `rediss://` URLs: routing internals that must not reach a log store. */
+export function findRedisUrls(text: string, rule: number, spans: SpanList): void {
+  REDIS_SCHEMES.lastIndex = 0
+  let match: RegExpExecArray | null
+  while ((match = REDIS_SCHEMES.exec(text)) !== null) {
+    const before = match.index === 0 ? 0 : text.charCodeAt(match.index - 1)
+    if (isAlphanumeric(before)) continue
+    let end = match.index + match[0].length
+    while (end < text.length && !isUrlTerminator(text.charCodeAt(end)) && text.charCodeAt(end) !== 44) end++
+    spans.add(match.index, end, rule)
+    REDIS_SCHEMES.lastIndex = end
+  }
+}
+
+/** Characters of a media type such as `image/png` or `audio/x-wav`. */
+function isMediaTypeChar(code: number): boolean {
+  return isAlphanumeric(code) || code === 47 || code === 43 || code === 45 || code === 46
+}
+
+/** Characters of a data URL's parameters and payload (base64, base64url or percent-encoded). */
+function isDataChar(code: number): boolean {
+  return isAlphanumeric(code) || code === 43 || code === 47 || code === 61 || code === 37 || code === 45 || code === 95 || code === 46 || code === 59
+}
+
+/**
+ * `data:<media type>[;base64],<payload>`: the span is the payload; `keep` covers the header, so
+ * action partial keeps `data:image/png;base64,` and hides the bytes.
+ */
+export function findDataUrls(text: string, rule: number, spans: SpanList): void {
+  let position = text.indexOf('data:')
+  while (position !== -1) {
+    const before = position === 0 ? 0 : text.charCodeAt(position - 1)
+    let cursor = position + 5
+    if (isAlphanumeric(before)) {
+      position = text.indexOf('data:', cursor)
+      continue
+    }
+    const typeStart = cursor
+    while (cursor < text.length && isMediaTypeChar(text.charCodeAt(cursor))) cursor++
+    const mediaType = text.slice(typeStart, cursor)
+    while (cursor < text.length && text.charCodeAt(cursor) === 59) {
+      cursor++
+      while (cursor < text.length && (isAlphanumeric(text.charCodeAt(cursor)) || text.charCodeAt(cursor) === 61 || text.charCodeAt(cursor) === 45)) cursor++
+    }
+    if (text.charCodeAt(cursor) !== 44) {
+      position = text.indexOf('data:', Math.max(cursor, position + 5))
+      continue
+    }
+    cursor++
+    const header = cursor - position
+    while (cursor < text.length && isDataChar(text.charCodeAt(cursor))) cursor++
+    if (mediaType.indexOf('/') !== -1 || cursor - position > header) {
+      spans.add(position, cursor, rule, header, mediaType.indexOf('/') !== -1 ? mediaType.toLowerCase() : undefined)
+    }
+    position = text.indexOf('data:', Math.max(cursor, position + 5))
+  }
+}

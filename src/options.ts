@@ -1,0 +1,98 @@
+/**
+ * Filter options: one zod schema for CLI flags and transport options, so both accept the same
+ * values and fail with the same messages. The README's options table is generated from it.
+ */
+import { z } from 'zod'
+import { LogfilterError, formatMessage } from './errors.js'
+
+export const MIB = 1024 * 1024
+
+export const filterOptionsSchema = z
+  .object({
+    rules: z.string().min(1).optional().describe('Rule file (YAML or JSON) to use; `extends: default` merges it over the default pack'),
+    maxLineBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * MIB)
+      .default(MIB)
+      .describe('Longest line kept whole, in bytes; a longer line is cut to this size, wrapped as text and counted'),
+    summary: z.enum(['off', 'counts']).default('counts').describe('Write the run summary to stderr at the end (counts only, never values)'),
+  })
+  .strict()
+
+export type FilterOptionsInput = z.input<typeof filterOptionsSchema>
+export type FilterOptions = z.output<typeof filterOptionsSchema>
+
+/** CLI flag for each option. */
+export const OPTION_FLAGS: Readonly<Record<keyof FilterOptions, string>> = {
+  rules: '--rules FILE',
+  maxLineBytes: '--max-line-bytes N',
+  summary: '--summary off|counts',
+}
+
+/** Validates options; `origin` names where they came from in messages ("transport options", "command line"). */
+export function parseFilterOptions(input: unknown, origin: string): FilterOptions {
+  const result = filterOptionsSchema.safeParse(input ?? {})
+  if (result.success) return result.data
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.map(String).join('.')
+    const flag = OPTION_FLAGS[key as keyof FilterOptions]
+    const where = flag === undefined || origin !== 'command line' ? `${origin}: ${key || 'options'}` : `${origin}: ${flag.split(' ')[0]}`
+    return formatMessage(where, issue.message, fixFor(issue))
+  })
+  const first = result.error.issues[0]
+  const error = new LogfilterError('INVALID_OPTION', origin, first?.message ?? 'invalid option', 'see --help')
+  error.message = lines.join('\n')
+  throw error
+}
+
+function fixFor(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `remove it; the options are ${Object.keys(OPTION_FLAGS).join(', ')}`
+    case 'invalid_value':
+      return `use one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`
+    case 'too_small':
+      return `use at least ${String(issue.minimum)}`
+    case 'too_big':
+      return `use at most ${String(issue.maximum)}`
+    case 'invalid_type':
+      return `give a ${issue.expected}`
+    default:
+      return 'see --help'
+  }
+}
+
+/** Environment variable holding the HMAC key for fingerprints. */
+export const HMAC_KEY_VARIABLE = 'TOKENLAB_LOGFILTER_HMAC_KEY'
+const MIN_HMAC_KEY_BYTES = 16
+
+/** Reads the HMAC key from the environment; a key that is set but too short is a configuration error. */
+export function hmacKeyFromEnvironment(environment: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const value = environment[HMAC_KEY_VARIABLE]
+  if (value === undefined || value === '') return undefined
+  const key = Buffer.from(value, 'utf8')
+  if (key.length < MIN_HMAC_KEY_BYTES) {
+    throw new LogfilterError(
+      'INVALID_OPTION',
+      HMAC_KEY_VARIABLE,
+      `the key has ${key.length} bytes, fewer than ${MIN_HMAC_KEY_BYTES}`,
+      'set it to at least 16 random bytes, for example the output of: openssl rand -hex 32',
+    )
+  }
+  return key
+}
+
+/** The options table of the README, generated from the schema. */
+export function optionsTableMarkdown(): string {
+  const rows = ['| Option (transport) | CLI flag | Type | Default | Meaning |', '| --- | --- | --- | --- | --- |']
+  for (const [name, schema] of Object.entries(filterOptionsSchema.shape)) {
+    const definition = schema._zod.def as { type: string; defaultValue?: unknown; innerType?: { _zod: { def: { type: string } } } }
+    const inner = definition.innerType?._zod.def.type ?? definition.type
+    const type = inner === 'enum' ? 'string' : inner
+    const fallback = definition.defaultValue === undefined ? 'none' : `\`${JSON.stringify(definition.defaultValue)}\``
+    rows.push(`| \`${name}\` | \`${OPTION_FLAGS[name as keyof FilterOptions]}\` | ${type} | ${fallback} | ${schema.description ?? ''} |`)
+  }
+  return rows.join('\n')
+}

@@ -1,0 +1,279 @@
+/**
+ * The pipeline: the only module that knows the stage order. It owns each record while stages
+ * change it, and it owns the counters.
+ *
+ *   raw line ─► prefilter mask ─┬─ mask 0 and a JSON object ─────────────────────► raw bytes out
+ *                               └─► parse ─► drop_line ─► walk (drop, collect, redact)
+ *                                     │        ─► normalize ─► walk the block ─► serialize ─► leak check ─► out
+ *                                     └─ not a JSON object, too long, too deep, invalid UTF-8, stage failure
+ *                                          ─► text path (every detector over the text, wrapped) ─► leak check ─► out
+ *
+ * A line that no rule can touch is written byte for byte; so is one whose only change is the
+ * normalized block, which is appended to the raw bytes. Anything else is re-serialized.
+ */
+import { dataMessages } from './errors.js'
+import type { CompiledRule, CompiledRules } from './rules/compile.js'
+import type { PathSegment } from './rules/paths.js'
+import { IDENTIFIER_FIELDS } from './rules/schema.js'
+import type { NormalizedBlock } from './normalized-schema.js'
+import { emptySummary, increment, type Summary } from './summary.js'
+import { setOwn } from './stages/actions.js'
+import { leakCheck } from './stages/leak-check.js'
+import { DepthExceeded, LineState } from './stages/line-state.js'
+import { buildNormalizedBlock, type NormalizeReport } from './stages/normalize.js'
+import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js'
+import { CUT_MARKER, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
+import { RecordWalker } from './stages/walk.js'
+
+/** What the framing layer knows about a line before the pipeline sees it. */
+export interface LineFlags {
+  /** The line held bytes that are not UTF-8; the decoder replaced them with U+FFFD. */
+  readonly invalidUtf8?: boolean
+  /** The line was longer than the limit and was cut; its size in bytes before the cut. */
+  readonly originalBytes?: number
+  readonly keptBytes?: number
+}
+
+export type WarningKind = 'unparsed' | 'too_long' | 'internal_error' | 'leak_check'
+
+export interface PipelineOptions {
+  /** Receives data warnings (already rate-limited); they never contain log content. */
+  readonly onWarning?: (message: string) => void
+  /** Warnings per kind before further ones are only counted. */
+  readonly warningLimit?: number
+  /**
+   * Receives each normalized block after redaction (for metrics such as responses per status
+   * class or tasks past their SLA). It must not keep or log identifier values as labels.
+   */
+  readonly onNormalized?: (block: NormalizedBlock) => void
+}
+
+const ALL_BITS = 0x7fffffff
+
+export class Pipeline {
+  readonly rules: CompiledRules
+  readonly summary: Summary = emptySummary()
+  private readonly line: LineState
+  private readonly walker: RecordWalker
+  private readonly emptyLineRule: CompiledRule | undefined
+  private readonly lineMatchRules: readonly CompiledRule[]
+  private readonly onWarning: ((message: string) => void) | undefined
+  private readonly onNormalized: ((block: NormalizedBlock) => void) | undefined
+  private readonly warningLimit: number
+  private readonly warningCounts = new Map<WarningKind, number>()
+
+  constructor(rules: CompiledRules, options: PipelineOptions = {}) {
+    this.rules = rules
+    this.line = new LineState(rules.rules.length)
+    this.walker = new RecordWalker(rules, this.line)
+    this.emptyLineRule = rules.lineRules.find((rule) => rule.kind === 'empty_line')
+    this.lineMatchRules = rules.lineRules.filter((rule) => rule.kind !== 'empty_line')
+    this.onWarning = options.onWarning
+    this.onNormalized = options.onNormalized
+    this.warningLimit = options.warningLimit ?? 20
+  }
+
+  /**
+   * Filters one line (without its line ending). Returns the output line without a line ending,
+   * or null when a drop_line rule removed it. Never throws on data.
+   */
+  processLine(raw: string, flags?: LineFlags): string | null {
+    const summary = this.summary
+    summary.lines_in++
+    let output: string | null
+    try {
+      output = this.processUnchecked(raw, flags)
+    } catch (error) {
+      output = this.failClosed(raw, error)
+    }
+    if (output !== null) summary.lines_out++
+    return output
+  }
+
+  private processUnchecked(raw: string, flags: LineFlags | undefined): string | null {
+    const rules = this.rules
+    if (flags?.originalBytes !== undefined) {
+      this.warn('too_long', dataMessages.tooLong(this.summary.lines_in, flags.originalBytes, flags.keptBytes ?? raw.length))
+      const kept = trimCutTail(raw)
+      return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes: flags.originalBytes, keptBytes: flags.keptBytes ?? kept.length })
+    }
+    if (flags?.invalidUtf8) return this.unparsed(raw, 'invalid_utf8')
+
+    if (isBlank(raw)) {
+      if (this.emptyLineRule !== undefined) {
+        increment(this.summary.lines_dropped, this.emptyLineRule.id)
+        return null
+      }
+      return this.textPath(raw, { reason: 'empty' })
+    }
+
+    const mask = rules.prefilter.scan(raw) | rules.alwaysBits
+    for (const rule of this.lineMatchRules) {
+      if (rule.kind !== 'pattern') continue
+      const pattern = rule.pattern as RegExp
+      pattern.lastIndex = 0
+      if (pattern.test(raw)) {
+        increment(this.summary.lines_dropped, rule.id)
+        return null
+      }
+    }
+
+    const parsed = parseLine(raw)
+    if (!parsed.ok) return this.unparsed(raw, parsed.reason)
+    if (mask === 0 && this.lineMatchRules.length === 0) return raw
+
+    const record = parsed.record
+    for (const rule of this.lineMatchRules) {
+      if (rule.kind === 'paths' && rule.paths.some((path) => pathExists(record, path))) {
+        increment(this.summary.lines_dropped, rule.id)
+        return null
+      }
+    }
+
+    const line = this.line
+    line.reset(mask)
+    line.classifyKeys = (mask & rules.structureBits) !== 0
+    const normalize = rules.normalize
+    line.collect = normalize.enabled && (mask & rules.normalizeBit) !== 0
+    try {
+      this.walker.walkRecord(record)
+    } catch (error) {
+      if (error instanceof DepthExceeded) return this.unparsed(raw, 'too_deep')
+      throw error
+    }
+    const recordChanged = line.changed
+
+    const report: NormalizeReport = { invalid: {}, conflicts: [] }
+    const block = line.collect ? buildNormalizedBlock(record, line.candidates, rules, report) : undefined
+    this.countNormalize(block, report)
+    if (block !== undefined) {
+      line.collect = false
+      this.walker.walkRootChild(normalize.key, block as Record<string, unknown>)
+      this.onNormalized?.(block)
+    }
+    this.countRuleHits()
+
+    let output: string
+    const existing = Object.hasOwn(record, normalize.key) ? record[normalize.key] : undefined
+    const rawIsSafe = !recordChanged && (mask & ~rules.normalizeBit) === 0
+    if (rawIsSafe && block === undefined) return raw
+    if (rawIsSafe && existing === undefined && block !== undefined) {
+      output = appendToRawObject(raw, normalize.key, JSON.stringify(block), Object.keys(record).length > 0)
+    } else {
+      if (block !== undefined) mergeBlock(record, normalize.key, block as Record<string, unknown>)
+      output = serializeJson(record, parsed.exactNumbers)
+    }
+    if ((mask & rules.leakCheckBit) !== 0) return this.checkLeaks(output)
+    return output
+  }
+
+  /** Text path for a line that is not a JSON object. */
+  private unparsed(raw: string, reason: UnparsedReason): string {
+    this.warn('unparsed', dataMessages.unparsed(this.summary.lines_in, raw.length, reason))
+    return this.textPath(raw, { reason })
+  }
+
+  private textPath(text: string, details: UnparsedDetails): string {
+    increment(this.summary.unparsed, details.reason)
+    const line = this.line
+    line.reset(ALL_BITS)
+    line.classifyKeys = true
+    line.collect = false
+    const redacted = this.walker.scanString(text, true, 0) as string
+    this.countRuleHits()
+    return this.checkLeaks(wrapText(redacted, details))
+  }
+
+  /** A stage threw on this line (a bug): write it through the text path, never raw. */
+  private failClosed(raw: string, error: unknown): string {
+    this.summary.internal_errors++
+    const stage = error instanceof Error ? error.name : 'unknown'
+    this.warn('internal_error', dataMessages.internalError(this.summary.lines_in, raw.length, stage))
+    try {
+      return this.textPath(raw, { reason: 'internal_error' })
+    } catch {
+      // Even the text path failed: emit a record that says so and carries none of the line.
+      increment(this.summary.unparsed, 'internal_error')
+      return wrapText('', { reason: 'internal_error' })
+    }
+  }
+
+  private checkLeaks(output: string): string {
+    const result = leakCheck(output, this.rules.censor, this.line.spans)
+    if (result.hits.length === 0) return output
+    for (const shape of result.hits) {
+      increment(this.summary.leak_check_hits, shape)
+      this.warn('leak_check', dataMessages.leakCheckHit(this.summary.lines_in, shape))
+    }
+    return result.text
+  }
+
+  private countRuleHits(): void {
+    const line = this.line
+    const summary = this.summary
+    for (const index of line.touchedRules) {
+      const rule = this.rules.rules[index] as CompiledRule
+      const count = line.ruleHits[index] as number
+      if (rule.action === 'drop') increment(summary.drops, rule.id, count)
+      else increment(summary.redactions, rule.id, count)
+    }
+    for (const index of line.touchedRules) line.ruleHits[index] = 0
+    line.touchedRules.length = 0
+  }
+
+  private countNormalize(block: Record<string, unknown> | undefined, report: NormalizeReport): void {
+    const summary = this.summary
+    for (const [field, count] of Object.entries(report.invalid)) increment(summary.invalid_identifiers, field, count)
+    for (const field of report.conflicts) increment(summary.identifier_conflicts, field)
+    if (block === undefined) return
+    for (const field of IDENTIFIER_FIELDS) if (block[field] !== undefined) increment(summary.normalized, field)
+  }
+
+  private warn(kind: WarningKind, message: string): void {
+    if (this.onWarning === undefined) return
+    const count = (this.warningCounts.get(kind) ?? 0) + 1
+    this.warningCounts.set(kind, count)
+    if (count <= this.warningLimit) this.onWarning(message)
+    else if (count === this.warningLimit + 1) this.onWarning(dataMessages.suppressed(kind))
+  }
+}
+
+function isBlank(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    if (code !== 32 && code !== 9 && code !== 13 && code !== 0xfeff) return false
+  }
+  return true
+}
+
+function pathExists(record: Record<string, unknown>, path: readonly PathSegment[]): boolean {
+  let current: unknown = record
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return false
+    if (segment.kind === 'wildcard') return true
+    const key = segment.kind === 'key' ? segment.key : String(segment.index)
+    if (!Object.hasOwn(current, key)) return false
+    current = (current as Record<string, unknown>)[key]
+  }
+  return true
+}
+
+/** Inserts `"key":value` before the closing brace of a raw JSON object line, keeping every other byte. */
+function appendToRawObject(raw: string, key: string, serializedValue: string, hasKeys: boolean): string {
+  const close = raw.lastIndexOf('}')
+  return `${raw.slice(0, close)}${hasKeys ? ',' : ''}${JSON.stringify(key)}:${serializedValue}${raw.slice(close)}`
+}
+
+/**
+ * Writes the block into the record. An object the application put under the same key keeps its
+ * other fields; a non-object value there moves to `<key>_app` so that nothing is lost.
+ */
+function mergeBlock(record: Record<string, unknown>, key: string, block: Record<string, unknown>): void {
+  const existing = Object.hasOwn(record, key) ? record[key] : undefined
+  if (existing !== null && typeof existing === 'object' && !Array.isArray(existing)) {
+    for (const field of Object.keys(block)) setOwn(existing as Record<string, unknown>, field, block[field])
+    return
+  }
+  if (existing !== undefined) setOwn(record, `${key}_app`, existing)
+  setOwn(record, key, block)
+}

@@ -1,0 +1,363 @@
+/**
+ * Compiles a validated rule set into the structures the per-line stages use: a key-name
+ * classifier with a cache, path tries, the ordered value detectors, and the prefilter that
+ * tells which rules can fire on a raw line. Everything here runs once at start-up.
+ */
+import { DETECTOR_DEFINITIONS, type DetectorContext, type DetectorDefinition } from '../detectors/index.js'
+import type { TextKeyVerdict } from '../detectors/key-value.js'
+import { buildPrefilter, type Fragment, type Prefilter } from '../scan/prefilter.js'
+import { asciiLowerCase, compileKeyNamePattern, matchKeyNamePattern, normalizeKeyName, type KeyNamePattern } from './key-names.js'
+import type { RuleSet } from './load.js'
+import { parsePath, type PathSegment } from './paths.js'
+import { IDENTIFIER_FIELDS, type Action, type HintSpec, type IdentifierField, type RuleSpec, type ValueType } from './schema.js'
+
+/** Lower is stricter. When several rules match one value, the strictest wins, whatever their order. */
+const STRICTNESS: Readonly<Record<Action, number>> = { drop_line: 0, drop: 1, redact: 2, hmac: 3, stub: 4, partial: 5 }
+
+export type MatchKind = 'paths' | 'keys' | 'detector' | 'pattern' | 'empty_line'
+
+export interface CompiledRule {
+  readonly index: number
+  readonly id: string
+  readonly description: string
+  readonly action: Action
+  readonly kind: MatchKind
+  readonly strictness: number
+  readonly bit: number
+  readonly stubKind: string
+  readonly keepChars: number
+  readonly cookie: boolean
+  readonly types: ReadonlySet<ValueType> | undefined
+  readonly unlessValueStartsWith: readonly string[] | undefined
+  readonly keyPatterns: readonly KeyNamePattern[]
+  readonly paths: readonly (readonly PathSegment[])[]
+  readonly anywhere: boolean
+  readonly detector: DetectorDefinition | undefined
+  readonly pattern: RegExp | undefined
+  /** Literals that every match of `pattern` contains (the rule's `contains`), for the prefilter. */
+  readonly contains: readonly string[]
+}
+
+/** A node of a path trie. `rules` are the rules whose path ends here. */
+export interface PathNode {
+  readonly children: Map<string, PathNode>
+  wildcard: PathNode | undefined
+  readonly rules: CompiledRule[]
+}
+
+/** What the rules say about one object key. */
+export interface KeyClass {
+  readonly normalized: string
+  /** Key-name rules that match, strictest first; empty for protected keys. */
+  readonly rules: readonly CompiledRule[]
+  readonly identifier: IdentifierField | undefined
+  /** Nodes of the any-depth path trie that this key enters. */
+  readonly anywhere: readonly PathNode[]
+}
+
+export interface IdentifierFormat {
+  readonly field: IdentifierField
+  readonly format: RegExp
+}
+
+export interface NormalizeConfig {
+  readonly enabled: boolean
+  readonly key: string
+  readonly hints: boolean
+  readonly identifierKeys: ReadonlyMap<string, IdentifierField>
+  readonly formats: Readonly<Record<IdentifierField, RegExp>>
+  readonly jobIdPaths: readonly (readonly PathSegment[])[]
+  readonly userIdPaths: readonly (readonly PathSegment[])[]
+  readonly hintSpecs: readonly HintSpec[]
+}
+
+export interface CompiledRules {
+  readonly censor: string
+  readonly rules: readonly CompiledRule[]
+  /** Detector and pattern rules, in rule order. */
+  readonly valueRules: readonly CompiledRule[]
+  readonly lineRules: readonly CompiledRule[]
+  readonly rootPaths: PathNode | undefined
+  readonly anywherePaths: PathNode | undefined
+  readonly prefilter: Prefilter
+  /** Bits of rules that no fragment can rule out; every line has them. */
+  readonly alwaysBits: number
+  /** Bits that make the walk classify keys (key-name rules, paths, normalization). */
+  readonly structureBits: number
+  /** Bits of the detector and pattern rules: the walk scans strings when one is set. */
+  readonly valueBits: number
+  readonly normalizeBit: number
+  readonly leakCheckBit: number
+  readonly normalize: NormalizeConfig
+  readonly detectorContext: DetectorContext
+  readonly hmacKey: Buffer | undefined
+  keyClass(key: string): KeyClass
+}
+
+export interface CompileOptions {
+  readonly hmacKey?: Buffer | undefined
+}
+
+const NORMALIZE_BIT = 1 << 30
+/** Set when a raw line contains an anchor of a leak-check shape, whatever the rules say. */
+const LEAK_CHECK_BIT = 1 << 29
+const RULE_BITS = 29
+const KEY_CACHE_LIMIT = 50_000
+const KEY_CACHE_MAX_KEY_LENGTH = 256
+
+
+export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): CompiledRules {
+  const rules = ruleSet.rules
+    .filter((rule) => rule.enabled !== false)
+    .map((rule, index) => compileRule(rule, index))
+
+  const keyRules = rules.filter((rule) => rule.kind === 'keys')
+  const valueRules = rules.filter((rule) => rule.kind === 'detector' || rule.kind === 'pattern')
+  const lineRules = rules.filter((rule) => rule.action === 'drop_line')
+  const protectedPatterns = ruleSet.protectedKeys.map(compileKeyNamePattern)
+
+  const rootPaths = buildTrie(rules.filter((rule) => rule.kind === 'paths' && !rule.anywhere && rule.action !== 'drop_line'))
+  const anywherePaths = buildTrie(rules.filter((rule) => rule.kind === 'paths' && rule.anywhere && rule.action !== 'drop_line'))
+
+  const normalize = compileNormalize(ruleSet)
+  const textKeyValueRule = valueRules.find((rule) => rule.detector?.name === 'text_key_value')
+
+  const keyCache = new Map<string, KeyClass>()
+  const classifyUncached = (key: string): KeyClass => {
+    const normalized = normalizeKeyName(key)
+    const isProtected = protectedPatterns.some((pattern) => matchKeyNamePattern(pattern, normalized))
+    const matching = isProtected
+      ? []
+      : keyRules
+          .filter((rule) => rule.keyPatterns.some((pattern) => matchKeyNamePattern(pattern, normalized)))
+          .sort((a, b) => a.strictness - b.strictness || a.index - b.index)
+    const anywhere: PathNode[] = []
+    if (anywherePaths) {
+      const child = anywherePaths.children.get(key)
+      if (child) anywhere.push(child)
+      if (anywherePaths.wildcard) anywhere.push(anywherePaths.wildcard)
+    }
+    return { normalized, rules: matching, identifier: normalize.identifierKeys.get(normalized), anywhere }
+  }
+  const keyClass = (key: string): KeyClass => {
+    if (key.length > KEY_CACHE_MAX_KEY_LENGTH) return classifyUncached(key)
+    let known = keyCache.get(key)
+    if (known === undefined) {
+      if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear()
+      known = classifyUncached(key)
+      keyCache.set(key, known)
+    }
+    return known
+  }
+
+  const textKeyCache = new Map<string, TextKeyVerdict | null>()
+  const classifyTextKey = (name: string): TextKeyVerdict | undefined => {
+    let verdict = textKeyCache.get(name)
+    if (verdict === undefined) {
+      // Rules with a value condition cannot be judged from a name alone, so they stay out of free text.
+      const rule = keyClass(name).rules.find((candidate) => candidate.unlessValueStartsWith === undefined && candidate.action !== 'drop_line')
+      verdict = rule === undefined ? null : { rule: rule.index, cookie: rule.cookie }
+      if (textKeyCache.size >= KEY_CACHE_LIMIT) textKeyCache.clear()
+      textKeyCache.set(name, verdict)
+    }
+    return verdict ?? undefined
+  }
+  const detectorContext: DetectorContext = {
+    isSecretKey: (normalizedName) => classifyTextKey(normalizedName) !== undefined,
+    classifyTextKey,
+  }
+
+  const { fragments, alwaysBits } = collectFragments(rules, keyRules, textKeyValueRule, normalize)
+  const structureBits = [...keyRules, ...rules.filter((rule) => rule.kind === 'paths')].reduce((bits, rule) => bits | rule.bit, NORMALIZE_BIT)
+
+  return {
+    censor: ruleSet.censor,
+    rules,
+    valueRules,
+    lineRules,
+    rootPaths,
+    anywherePaths,
+    prefilter: buildPrefilter(fragments),
+    alwaysBits,
+    structureBits,
+    valueBits: valueRules.reduce((bits, rule) => bits | rule.bit, 0),
+    normalizeBit: NORMALIZE_BIT,
+    leakCheckBit: LEAK_CHECK_BIT,
+    normalize,
+    detectorContext,
+    hmacKey: options.hmacKey,
+    keyClass,
+  }
+}
+
+function compileRule(spec: RuleSpec, index: number): CompiledRule {
+  const match = spec.match
+  const kind: MatchKind =
+    match.paths !== undefined ? 'paths'
+      : match.keys !== undefined ? 'keys'
+        : match.detector !== undefined ? 'detector'
+          : match.pattern !== undefined ? 'pattern'
+            : 'empty_line'
+  return {
+    index,
+    id: spec.id,
+    description: spec.description,
+    action: spec.action,
+    kind,
+    strictness: STRICTNESS[spec.action],
+    bit: 1 << (index % RULE_BITS),
+    stubKind: spec.stub ?? 'prompt',
+    keepChars: spec.keep_chars ?? 0,
+    cookie: spec.format === 'cookie',
+    types: match.types ? new Set(match.types) : undefined,
+    unlessValueStartsWith: match.unless_value_starts_with,
+    keyPatterns: (match.keys ?? []).map(compileKeyNamePattern),
+    paths: (match.paths ?? []).map((path) => parsePath(path)),
+    anywhere: match.anywhere === true,
+    detector: match.detector ? DETECTOR_DEFINITIONS[match.detector] : undefined,
+    pattern: match.pattern !== undefined ? new RegExp(match.pattern, `${match.flags ?? ''}g`) : undefined,
+    contains: match.contains ?? [],
+  }
+}
+
+function buildTrie(rules: readonly CompiledRule[]): PathNode | undefined {
+  if (rules.length === 0) return undefined
+  const root: PathNode = { children: new Map(), wildcard: undefined, rules: [] }
+  for (const rule of rules) {
+    for (const path of rule.paths) {
+      let node = root
+      for (const segment of path) {
+        if (segment.kind === 'wildcard') {
+          node.wildcard ??= { children: new Map(), wildcard: undefined, rules: [] }
+          node = node.wildcard
+          continue
+        }
+        const key = segment.kind === 'key' ? segment.key : String(segment.index)
+        let child = node.children.get(key)
+        if (!child) {
+          child = { children: new Map(), wildcard: undefined, rules: [] }
+          node.children.set(key, child)
+        }
+        node = child
+      }
+      if (!node.rules.includes(rule)) node.rules.push(rule)
+    }
+  }
+  sortTrieRules(root)
+  return root
+}
+
+function sortTrieRules(node: PathNode): void {
+  node.rules.sort((a, b) => a.strictness - b.strictness || a.index - b.index)
+  for (const child of node.children.values()) sortTrieRules(child)
+  if (node.wildcard) sortTrieRules(node.wildcard)
+}
+
+function compileNormalize(ruleSet: RuleSet): NormalizeConfig {
+  const spec = ruleSet.normalize
+  const identifierKeys = new Map<string, IdentifierField>()
+  const formats = {} as Record<IdentifierField, RegExp>
+  for (const field of IDENTIFIER_FIELDS) {
+    const source = spec.identifiers?.[field]
+    formats[field] = new RegExp(source?.format ?? '^(?!)$')
+    for (const key of source?.keys ?? []) identifierKeys.set(normalizeKeyName(key), field)
+  }
+  return {
+    enabled: spec.enabled !== false,
+    key: spec.key ?? 'tokenlab',
+    hints: spec.hints !== false,
+    identifierKeys,
+    formats,
+    jobIdPaths: (spec.job_id_paths ?? []).map((path) => parsePath(path)),
+    userIdPaths: (spec.user_id_paths ?? []).map((path) => parsePath(path)),
+    hintSpecs: ruleSet.hints,
+  }
+}
+
+/** True for characters JSON may write as a two-character escape (quote, backslash, slash, controls). */
+function isJsonShortEscaped(code: number): boolean {
+  return code < 32 || code === 34 || code === 92 || code === 47
+}
+
+/**
+ * The longest piece of a literal that contains no character JSON may escape, lowercased: raw
+ * JSON text can spell `a/b` as `a\/b`, so only such pieces are sure to appear verbatim.
+ */
+function rawTextFragment(literal: string): string {
+  const lower = asciiLowerCase(literal)
+  let longest = ''
+  let start = 0
+  for (let index = 0; index <= lower.length; index++) {
+    if (index < lower.length && !isJsonShortEscaped(lower.charCodeAt(index))) continue
+    if (index - start > longest.length) longest = lower.slice(start, index)
+    start = index + 1
+  }
+  return longest.slice(0, 255)
+}
+
+function collectFragments(
+  rules: readonly CompiledRule[],
+  keyRules: readonly CompiledRule[],
+  textKeyValueRule: CompiledRule | undefined,
+  normalize: NormalizeConfig,
+): { fragments: Fragment[]; alwaysBits: number } {
+  const fragments: Fragment[] = []
+  let alwaysBits = 0
+  let allBits = NORMALIZE_BIT
+  for (const rule of rules) allBits |= rule.bit
+  const textKeyValueBit = textKeyValueRule?.bit ?? 0
+  let keyBits = textKeyValueBit
+
+  for (const rule of keyRules) {
+    keyBits |= rule.bit
+    for (const pattern of rule.keyPatterns) {
+      let longest = ''
+      for (const part of pattern.parts) if (part.length > longest.length) longest = part
+      const text = rawTextFragment(longest)
+      if (text === '') alwaysBits |= rule.bit | textKeyValueBit
+      else fragments.push({ text, bits: rule.bit | textKeyValueBit, skipSeparators: true })
+    }
+  }
+
+  for (const rule of rules) {
+    if (rule.kind === 'paths') {
+      for (const path of rule.paths) {
+        let longest = ''
+        for (const segment of path) {
+          if (segment.kind !== 'key') continue
+          const text = rawTextFragment(segment.key)
+          if (text.length > longest.length) longest = text
+        }
+        if (longest === '') alwaysBits |= rule.bit
+        else fragments.push({ text: longest, bits: rule.bit, skipSeparators: false })
+      }
+    } else if (rule.kind === 'detector' && rule.detector) {
+      for (const anchor of rule.detector.anchors) fragments.push({ text: anchor, bits: rule.bit, skipSeparators: false })
+    } else if (rule.kind === 'pattern') {
+      if (rule.contains.length === 0) alwaysBits |= rule.bit
+      for (const literal of rule.contains) {
+        const text = rawTextFragment(literal)
+        if (text === '') alwaysBits |= rule.bit
+        else fragments.push({ text, bits: rule.bit, skipSeparators: false })
+      }
+    }
+  }
+
+  if (normalize.enabled) {
+    for (const key of normalize.identifierKeys.keys()) fragments.push({ text: key, bits: NORMALIZE_BIT, skipSeparators: true })
+    fragments.push({ text: 'ldtask_', bits: NORMALIZE_BIT, skipSeparators: false })
+    fragments.push({ text: 'error', bits: NORMALIZE_BIT, skipSeparators: false })
+  }
+
+  for (const definition of Object.values(DETECTOR_DEFINITIONS)) {
+    if (!definition.highConfidence) continue
+    for (const anchor of definition.anchors) fragments.push({ text: anchor, bits: LEAK_CHECK_BIT, skipSeparators: false })
+  }
+
+  // A \uXXXX escape can spell any character, so it defeats every literal: all bits.
+  fragments.push({ text: '\\u', bits: allBits | LEAK_CHECK_BIT, skipSeparators: false })
+  // Percent-encoded "_" and "-" in parameter names ("api%5Fkey") can hide key-name words.
+  fragments.push({ text: '%5f', bits: keyBits, skipSeparators: false })
+  fragments.push({ text: '%2d', bits: keyBits, skipSeparators: false })
+  return { fragments, alwaysBits }
+}

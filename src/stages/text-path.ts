@@ -1,0 +1,44 @@
+/**
+ * Text path: a line that is not a JSON object (plain text, a JSON scalar or array, truncated
+ * JSON, invalid UTF-8, an over-long or over-deep line, or a line a stage failed on) is never
+ * written raw and never dropped. Every value detector runs over its text, including the
+ * `name: value` detector, which applies the key-name rules to pairs in the text; the result is
+ * wrapped in a JSON record that says why:
+ *
+ *   {"msg":"<redacted text>","logfilter":{"unparsed":"not_json"}}
+ */
+import type { UnparsedReason } from './parse.js'
+
+export interface UnparsedDetails {
+  readonly reason: UnparsedReason | 'empty'
+  /** For too_long: the line's size before it was cut, in bytes. */
+  readonly originalBytes?: number
+  /** For too_long: how many bytes were kept. */
+  readonly keptBytes?: number
+}
+
+/** Key under which wrapped records say why they were wrapped. */
+export const LOGFILTER_KEY = 'logfilter'
+
+export function wrapText(redactedText: string, details: UnparsedDetails): string {
+  const info: Record<string, unknown> = { unparsed: details.reason }
+  if (details.originalBytes !== undefined) info.original_bytes = details.originalBytes
+  if (details.keptBytes !== undefined) info.kept_bytes = details.keptBytes
+  return JSON.stringify({ msg: redactedText, [LOGFILTER_KEY]: info })
+}
+
+const CUT_TAIL_MAX = 256
+const TOKEN_DELIMITERS = new Set([32, 9, 10, 13, 34, 39, 44, 59, 58, 61, 38, 63])
+
+/**
+ * Removes the last token of a line that was cut at the size limit: it may be the first part of
+ * a secret that no detector recognizes once cut. Scans back at most 256 characters.
+ */
+export function trimCutTail(text: string): string {
+  let cut = text.length
+  const limit = Math.max(0, text.length - CUT_TAIL_MAX)
+  while (cut > limit && !TOKEN_DELIMITERS.has(text.charCodeAt(cut - 1))) cut--
+  return text.slice(0, cut)
+}
+
+export const CUT_MARKER = ' [cut: line longer than max-line-bytes]'
