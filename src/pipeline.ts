@@ -212,13 +212,13 @@ export class Pipeline {
     const line = this.line
     const summary = this.summary
     for (const index of line.touchedRules) {
-      const rule = this.rules.rules[index] as CompiledRule
-      const count = line.ruleHits[index] as number
-      if (rule.action === 'drop') increment(summary.drops, rule.id, count)
-      else increment(summary.redactions, rule.id, count)
+      const id = (this.rules.rules[index] as CompiledRule).id
+      const hits = line.ruleHits[index] as number
+      const drops = line.ruleDrops[index] as number
+      if (hits > 0) increment(summary.redactions, id, hits)
+      if (drops > 0) increment(summary.drops, id, drops)
     }
-    for (const index of line.touchedRules) line.ruleHits[index] = 0
-    line.touchedRules.length = 0
+    line.clearRuleCounts()
   }
 
   private countNormalize(block: Record<string, unknown> | undefined, report: NormalizeReport): void {

@@ -105,7 +105,7 @@ export class RecordWalker {
       const rule = chooseRule(next, keyClass?.rules, value)
       if (rule !== undefined && rule.action === 'drop') {
         delete target[key]
-        line.hit(rule.index)
+        line.dropped(rule.index)
         continue
       }
       if (line.collect && keyClass !== undefined) this.collect(key, keyClass.identifier, value)
@@ -156,9 +156,13 @@ export class RecordWalker {
       }
       const rule = next !== undefined ? chooseRule(next, undefined, value) : undefined
       if (rule !== undefined) {
-        line.hit(rule.index)
-        if (rule.action === 'drop') (dropped ??= []).push(index)
-        else target[index] = applyToValue(rule, value, rules, line.spans)
+        if (rule.action === 'drop') {
+          line.dropped(rule.index)
+          ;(dropped ??= []).push(index)
+        } else {
+          line.hit(rule.index)
+          target[index] = applyToValue(rule, value, rules, line.spans)
+        }
         continue
       }
       if (typeof value === 'string') {
@@ -211,10 +215,12 @@ export class RecordWalker {
 
     const merged = spans.merged((index) => (rules.rules[index] as CompiledRule).strictness)
     if (!asText) {
+      // A drop rule deletes the key only when its match is the whole value; inside longer text
+      // the match is redacted like any other span.
       for (const span of merged) {
         const rule = rules.rules[span.rule] as CompiledRule
-        if (rule.action === 'drop') {
-          line.hit(rule.index)
+        if (rule.action === 'drop' && isWholeValue(text, span.start, span.end)) {
+          line.dropped(rule.index)
           return DROP
         }
       }
@@ -258,6 +264,13 @@ export class RecordWalker {
 }
 
 type KeyClassIdentifier = ReturnType<CompiledRules['keyClass']>['identifier']
+
+/** True when [start, end) covers all of `text` but surrounding blanks. */
+function isWholeValue(text: string, start: number, end: number): boolean {
+  for (let index = 0; index < start; index++) if (text.charCodeAt(index) > 32) return false
+  for (let index = end; index < text.length; index++) if (text.charCodeAt(index) > 32) return false
+  return true
+}
 
 function looksLikeJsonDocument(text: string): boolean {
   if (text.length < 2) return false
