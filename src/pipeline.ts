@@ -46,6 +46,11 @@ export interface PipelineOptions {
    * class or tasks past their SLA). It must not keep or log identifier values as labels.
    */
   readonly onNormalized?: (block: NormalizedBlock) => void
+  /**
+   * Skip the prefilter and run every rule on every line. The output must be the same; tests use
+   * this to check that the prefilter never hides a line from a rule.
+   */
+  readonly disablePrefilter?: boolean
 }
 
 const ALL_BITS = 0x7fffffff
@@ -61,6 +66,7 @@ export class Pipeline {
   private readonly onNormalized: ((block: NormalizedBlock) => void) | undefined
   private readonly warningLimit: number
   private readonly warningCounts = new Map<WarningKind, number>()
+  private readonly usePrefilter: boolean
 
   constructor(rules: CompiledRules, options: PipelineOptions = {}) {
     this.rules = rules
@@ -71,6 +77,7 @@ export class Pipeline {
     this.onWarning = options.onWarning
     this.onNormalized = options.onNormalized
     this.warningLimit = options.warningLimit ?? 20
+    this.usePrefilter = options.disablePrefilter !== true
   }
 
   /**
@@ -107,7 +114,7 @@ export class Pipeline {
       return this.textPath(raw, { reason: 'empty' })
     }
 
-    const mask = rules.prefilter.scan(raw) | rules.alwaysBits
+    const mask = this.usePrefilter ? rules.prefilter.scan(raw) | rules.alwaysBits : ALL_BITS
     for (const rule of this.lineMatchRules) {
       if (rule.kind !== 'pattern') continue
       const pattern = rule.pattern as RegExp
