@@ -125,7 +125,7 @@ export class Pipeline {
       }
     }
 
-    const parsed = parseLine(raw)
+    const parsed = parseLine(raw, (mask & rules.longNumberBit) !== 0)
     if (!parsed.ok) return this.unparsed(raw, parsed.reason)
     if (mask === 0 && this.lineMatchRules.length === 0) return raw
 
@@ -139,7 +139,7 @@ export class Pipeline {
 
     const line = this.line
     line.reset(mask)
-    line.classifyKeys = (mask & rules.structureBits) !== 0
+    line.classifyKeys = (mask & rules.classifyBits) !== 0
     const normalize = rules.normalize
     line.collect = normalize.enabled && (mask & rules.normalizeBit) !== 0
     try {

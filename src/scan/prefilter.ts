@@ -4,7 +4,8 @@
  * lines are like that.
  *
  * It is a DFA over literal fragments (the multi-pattern matching of Aho-Corasick, built by
- * subset construction). Letters are case-folded (ASCII only, like key-name matching). Fragments
+ * subset construction). Letters are case-folded (ASCII only, like key-name matching) and all
+ * digits are one character class. Fragments
  * taken from key-name rules also skip `_` and `-` between any two characters, because key-name
  * matching ignores those separators: the fragment "apikey" is found in "api_key", "API-KEY" and
  * "apiKey".
@@ -65,6 +66,9 @@ class LazyDfa implements Prefilter {
       if (this.classOf[code] === 0) {
         this.classOf[code] = classCount
         if (code >= 97 && code <= 122) this.classOf[code - 32] = classCount
+        // All digits share one class, so that "0000000000000000" finds any run of 16 digits.
+        // Folding only widens what a fragment matches, which keeps the prefilter sound.
+        if (code >= 48 && code <= 57) for (let digit = 48; digit <= 57; digit++) this.classOf[digit] = classCount
         classCount++
       }
       return this.classOf[code] as number

@@ -96,7 +96,9 @@ export class RecordWalker {
     const scanValues = (line.mask & rules.valueBits) !== 0
     let renames: Map<string, string> | undefined
 
-    for (const key of Object.keys(target)) {
+    // Only path rules can apply below here: visit the keys the path trie names, not every key.
+    const keys = line.classifyKeys || scanValues ? Object.keys(target) : pathKeys(target, nodes)
+    for (const key of keys) {
       const value = target[key]
       const keyClass = line.classifyKeys ? rules.keyClass(key) : undefined
       let next = childNodes(nodes, key)
@@ -140,6 +142,8 @@ export class RecordWalker {
     const rules = this.rules
     const line = this.line
     const scanValues = (line.mask & rules.valueBits) !== 0
+    // Nothing below can match: no path leads here and no key or value rule is in play.
+    if (nodes === undefined && !line.classifyKeys && !scanValues) return
     const anywhere = rules.anywherePaths
     let dropped: number[] | undefined
 
@@ -261,6 +265,26 @@ export class RecordWalker {
     line.changed = changedBefore || changedInside
     return changedInside ? serializeJson(document, parsed.exactNumbers) : text
   }
+}
+
+const NO_KEYS: readonly string[] = []
+
+/** Keys of `target` that the path trie nodes can lead to; every key when a node has a wildcard. */
+function pathKeys(target: Record<string, unknown>, nodes: readonly PathNode[] | undefined): readonly string[] {
+  if (nodes === undefined) return NO_KEYS
+  if (nodes.length === 1) {
+    const node = nodes[0] as PathNode
+    if (node.wildcard !== undefined) return Object.keys(target)
+    const keys: string[] = []
+    for (const key of node.children.keys()) if (Object.hasOwn(target, key)) keys.push(key)
+    return keys
+  }
+  const keys = new Set<string>()
+  for (const node of nodes) {
+    if (node.wildcard !== undefined) return Object.keys(target)
+    for (const key of node.children.keys()) if (Object.hasOwn(target, key)) keys.add(key)
+  }
+  return [...keys]
 }
 
 type KeyClassIdentifier = ReturnType<CompiledRules['keyClass']>['identifier']
