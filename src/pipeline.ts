@@ -46,6 +46,11 @@ export interface PipelineOptions {
    * class or tasks past their SLA). It must not keep or log identifier values as labels.
    */
   readonly onNormalized?: (block: NormalizedBlock) => void
+  /**
+   * Skip the prefilter and run every rule on every line. The output must be the same; tests use
+   * this to check that the prefilter never hides a line from a rule.
+   */
+  readonly disablePrefilter?: boolean
 }
 
 const ALL_BITS = 0x7fffffff
@@ -61,6 +66,7 @@ export class Pipeline {
   private readonly onNormalized: ((block: NormalizedBlock) => void) | undefined
   private readonly warningLimit: number
   private readonly warningCounts = new Map<WarningKind, number>()
+  private readonly usePrefilter: boolean
 
   constructor(rules: CompiledRules, options: PipelineOptions = {}) {
     this.rules = rules
@@ -71,6 +77,7 @@ export class Pipeline {
     this.onWarning = options.onWarning
     this.onNormalized = options.onNormalized
     this.warningLimit = options.warningLimit ?? 20
+    this.usePrefilter = options.disablePrefilter !== true
   }
 
   /**
@@ -107,7 +114,7 @@ export class Pipeline {
       return this.textPath(raw, { reason: 'empty' })
     }
 
-    const mask = rules.prefilter.scan(raw) | rules.alwaysBits
+    const mask = this.usePrefilter ? rules.prefilter.scan(raw) | rules.alwaysBits : ALL_BITS
     for (const rule of this.lineMatchRules) {
       if (rule.kind !== 'pattern') continue
       const pattern = rule.pattern as RegExp
@@ -118,7 +125,7 @@ export class Pipeline {
       }
     }
 
-    const parsed = parseLine(raw)
+    const parsed = parseLine(raw, (mask & rules.longNumberBit) !== 0)
     if (!parsed.ok) return this.unparsed(raw, parsed.reason)
     if (mask === 0 && this.lineMatchRules.length === 0) return raw
 
@@ -132,7 +139,7 @@ export class Pipeline {
 
     const line = this.line
     line.reset(mask)
-    line.classifyKeys = (mask & rules.structureBits) !== 0
+    line.classifyKeys = (mask & rules.classifyBits) !== 0
     const normalize = rules.normalize
     line.collect = normalize.enabled && (mask & rules.normalizeBit) !== 0
     try {
@@ -212,13 +219,13 @@ export class Pipeline {
     const line = this.line
     const summary = this.summary
     for (const index of line.touchedRules) {
-      const rule = this.rules.rules[index] as CompiledRule
-      const count = line.ruleHits[index] as number
-      if (rule.action === 'drop') increment(summary.drops, rule.id, count)
-      else increment(summary.redactions, rule.id, count)
+      const id = (this.rules.rules[index] as CompiledRule).id
+      const hits = line.ruleHits[index] as number
+      const drops = line.ruleDrops[index] as number
+      if (hits > 0) increment(summary.redactions, id, hits)
+      if (drops > 0) increment(summary.drops, id, drops)
     }
-    for (const index of line.touchedRules) line.ruleHits[index] = 0
-    line.touchedRules.length = 0
+    line.clearRuleCounts()
   }
 
   private countNormalize(block: Record<string, unknown> | undefined, report: NormalizeReport): void {

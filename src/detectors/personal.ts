@@ -28,7 +28,7 @@ export function findEmails(text: string, rule: number, spans: SpanList): void {
     let end = at + 1
     while (end < text.length && isDomainChar(text.charCodeAt(end))) end++
     while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--
-    if (start < at && isEmailDomain(text, at + 1, end)) {
+    if (start < at && isEmailDomain(text, at + 1, end) && !isUrlUserinfo(text, start)) {
       spans.add(start, end, rule)
       floor = end
       at = text.indexOf('@', end)
@@ -37,6 +37,20 @@ export function findEmails(text: string, rule: number, spans: SpanList): void {
     floor = at + 1
     at = text.indexOf('@', at + 1)
   }
+}
+
+/**
+ * True when the text before `start` is `scheme://` or `scheme://user:` in the same token: then
+ * `pass@host` is URL userinfo, which the URL detector redacts while keeping the host.
+ */
+function isUrlUserinfo(text: string, start: number): boolean {
+  const limit = Math.max(0, start - 256)
+  for (let index = start - 1; index >= limit; index--) {
+    const code = text.charCodeAt(index)
+    if (code <= 32 || code === 34 || code === 39 || code === 60 || code === 62) return false
+    if (code === 47 && index > 0 && text.charCodeAt(index - 1) === 47) return index > 1 && text.charCodeAt(index - 2) === 58
+  }
+  return false
 }
 
 function isEmailDomain(text: string, start: number, end: number): boolean {

@@ -130,16 +130,23 @@ function isUpperOrDigit(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 65 && code <= 90)
 }
 
+const AWS_PREFIX_SET: ReadonlySet<string> = new Set(AWS_KEY_PREFIXES)
+
 export function findAwsAccessKeys(text: string, rule: number, spans: SpanList): void {
-  for (const prefix of AWS_KEY_PREFIXES) {
-    let position = text.indexOf(prefix)
-    while (position !== -1) {
+  // Every prefix starts with "A": one pass over the A's instead of one search per prefix.
+  let position = text.indexOf('A')
+  while (position !== -1) {
+    if (AWS_PREFIX_SET.has(text.slice(position, position + 4))) {
       const before = position === 0 ? 0 : text.charCodeAt(position - 1)
       let end = position + 4
       while (end < text.length && end - position < 21 && isUpperOrDigit(text.charCodeAt(end))) end++
-      if (!isUpperOrDigit(before) && end - position === 20) spans.add(position, end, rule, 4)
-      position = text.indexOf(prefix, position + 4)
+      if (!isUpperOrDigit(before) && end - position === 20) {
+        spans.add(position, end, rule, 4)
+        position = text.indexOf('A', end)
+        continue
+      }
     }
+    position = text.indexOf('A', position + 1)
   }
 }
 

@@ -82,12 +82,13 @@ export interface CompiledRules {
   readonly prefilter: Prefilter
   /** Bits of rules that no fragment can rule out; every line has them. */
   readonly alwaysBits: number
-  /** Bits that make the walk classify keys (key-name rules, paths, normalization). */
-  readonly structureBits: number
+  /** Bits that make the walk classify every key (key-name rules, any-depth paths, normalization). */
+  readonly classifyBits: number
   /** Bits of the detector and pattern rules: the walk scans strings when one is set. */
   readonly valueBits: number
   readonly normalizeBit: number
   readonly leakCheckBit: number
+  readonly longNumberBit: number
   readonly normalize: NormalizeConfig
   readonly detectorContext: DetectorContext
   readonly hmacKey: Buffer | undefined
@@ -101,7 +102,9 @@ export interface CompileOptions {
 const NORMALIZE_BIT = 1 << 30
 /** Set when a raw line contains an anchor of a leak-check shape, whatever the rules say. */
 const LEAK_CHECK_BIT = 1 << 29
-const RULE_BITS = 29
+/** Set when a raw line has a run of 16 digits: a number JSON.parse might round. */
+const LONG_NUMBER_BIT = 1 << 28
+const RULE_BITS = 28
 const KEY_CACHE_LIMIT = 50_000
 const KEY_CACHE_MAX_KEY_LENGTH = 256
 
@@ -168,7 +171,10 @@ export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): Co
   }
 
   const { fragments, alwaysBits } = collectFragments(rules, keyRules, textKeyValueRule, normalize)
-  const structureBits = [...keyRules, ...rules.filter((rule) => rule.kind === 'paths')].reduce((bits, rule) => bits | rule.bit, NORMALIZE_BIT)
+  const classifyBits = [...keyRules, ...rules.filter((rule) => rule.kind === 'paths' && rule.anywhere)].reduce(
+    (bits, rule) => bits | rule.bit,
+    normalize.enabled ? NORMALIZE_BIT : 0,
+  )
 
   return {
     censor: ruleSet.censor,
@@ -179,10 +185,11 @@ export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): Co
     anywherePaths,
     prefilter: buildPrefilter(fragments),
     alwaysBits,
-    structureBits,
+    classifyBits,
     valueBits: valueRules.reduce((bits, rule) => bits | rule.bit, 0),
     normalizeBit: NORMALIZE_BIT,
     leakCheckBit: LEAK_CHECK_BIT,
+    longNumberBit: LONG_NUMBER_BIT,
     normalize,
     detectorContext,
     hmacKey: options.hmacKey,
@@ -353,6 +360,8 @@ function collectFragments(
     if (!definition.highConfidence) continue
     for (const anchor of definition.anchors) fragments.push({ text: anchor, bits: LEAK_CHECK_BIT, skipSeparators: false })
   }
+
+  fragments.push({ text: '0'.repeat(16), bits: LONG_NUMBER_BIT, skipSeparators: false })
 
   // A \uXXXX escape can spell any character, so it defeats every literal: all bits.
   fragments.push({ text: '\\u', bits: allBits | LEAK_CHECK_BIT, skipSeparators: false })

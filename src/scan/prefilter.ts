@@ -1,12 +1,18 @@
 /**
  * The raw-line prefilter: one pass over a line's characters that reports which rules could
- * possibly fire on it, as a bit mask. A line whose mask is 0 needs no parse and no
- * re-serialization; most production lines are like that.
+ * possibly fire on it, as a bit mask. A line whose mask is 0 needs no rewrite; most production
+ * lines are like that.
  *
- * It is a DFA built at start-up from literal fragments (the multi-pattern matching of
- * Aho-Corasick, built by subset construction). Letters are case-folded. Fragments taken from
- * key-name rules also skip `_` and `-` between any two characters, because key-name matching
- * ignores those separators: the fragment "apikey" is found in "api_key", "API-KEY" and "apiKey".
+ * It is a DFA over literal fragments (the multi-pattern matching of Aho-Corasick, built by
+ * subset construction). Letters are case-folded (ASCII only, like key-name matching) and all
+ * digits are one character class. Fragments
+ * taken from key-name rules also skip `_` and `-` between any two characters, because key-name
+ * matching ignores those separators: the fragment "apikey" is found in "api_key", "API-KEY" and
+ * "apiKey".
+ *
+ * Skipping separators multiplies the states (thousands for the default pack), so the DFA is
+ * built lazily: a state's transition for a character class is computed the first time a line
+ * needs it and cached. Start-up stays fast and real logs touch a small part of the automaton.
  *
  * Soundness is the contract: if a rule can fire on a line, the mask has that rule's bit. False
  * positives only cost time.
@@ -24,94 +30,140 @@ export interface Fragment {
 export interface Prefilter {
   /** Bit mask of the fragments found in `text`. */
   scan(text: string): number
+  /** States built so far (for tests and diagnostics). */
   readonly stateCount: number
 }
 
 const UNDERSCORE = 95
 const HYPHEN = 45
+const UNKNOWN = -1
+/** Fragments longer than this are cut; a prefix of a fragment is still sound, only less selective. */
+const MAX_FRAGMENT_LENGTH = 255
 
-/** Builds the DFA. The number of states is bounded by `maxStates`; past it the build fails and the caller uses a fallback. */
-export function buildPrefilter(fragments: readonly Fragment[], maxStates = 20_000): Prefilter {
-  const usable = fragments.filter((fragment) => fragment.text.length > 0)
+export function buildPrefilter(fragments: readonly Fragment[]): Prefilter {
+  return new LazyDfa(fragments.filter((fragment) => fragment.text.length > 0))
+}
 
-  // Character classes: every distinct character of the fragments, case-folded; class 0 is "other".
-  const classOf = new Uint16Array(65536)
-  let classCount = 1
-  const classForCode = (code: number): number => {
-    if (classOf[code] === 0) {
-      classOf[code] = classCount
-      // Fold ASCII letters only, like key-name matching does.
-      if (code >= 97 && code <= 122) classOf[code - 32] = classCount
-      classCount++
+class LazyDfa implements Prefilter {
+  /** Character class of each UTF-16 code unit; 0 is "a character no fragment contains". */
+  private readonly classOf = new Uint16Array(65536)
+  private readonly classCount: number
+  private readonly separatorClasses: ReadonlySet<number>
+  private readonly fragmentClasses: readonly (readonly number[])[]
+  private readonly fragmentBits: readonly number[]
+  private readonly fragmentSkips: readonly boolean[]
+  /** For each class, the NFA states (fragment, 1) of fragments that start with it. */
+  private readonly startsByClass: readonly (readonly number[])[]
+
+  private readonly stateIds = new Map<string, number>()
+  private readonly stateSets: number[][] = []
+  private outputs = new Int32Array(64)
+  private table: Int32Array
+
+  constructor(fragments: readonly Fragment[]) {
+    let classCount = 1
+    const classFor = (code: number): number => {
+      if (this.classOf[code] === 0) {
+        this.classOf[code] = classCount
+        if (code >= 97 && code <= 122) this.classOf[code - 32] = classCount
+        // All digits share one class, so that "0000000000000000" finds any run of 16 digits.
+        // Folding only widens what a fragment matches, which keeps the prefilter sound.
+        if (code >= 48 && code <= 57) for (let digit = 48; digit <= 57; digit++) this.classOf[digit] = classCount
+        classCount++
+      }
+      return this.classOf[code] as number
     }
-    return classOf[code] as number
+    this.fragmentClasses = fragments.map((fragment) =>
+      Array.from(fragment.text.slice(0, MAX_FRAGMENT_LENGTH), (char) => classFor(char.charCodeAt(0))),
+    )
+    this.separatorClasses = new Set([classFor(UNDERSCORE), classFor(HYPHEN)])
+    this.classCount = classCount
+    this.fragmentBits = fragments.map((fragment) => fragment.bits)
+    this.fragmentSkips = fragments.map((fragment) => fragment.skipSeparators)
+
+    const starts: number[][] = Array.from({ length: classCount }, () => [])
+    for (const [fragment, classes] of this.fragmentClasses.entries()) {
+      ;(starts[classes[0] as number] as number[]).push(encode(fragment, 1))
+    }
+    this.startsByClass = starts
+    this.table = new Int32Array(this.outputs.length * classCount).fill(UNKNOWN)
+    this.intern([])
   }
-  const fragmentClasses = usable.map((fragment) => Array.from(fragment.text, (char) => classForCode(char.charCodeAt(0))))
-  const underscoreClass = classForCode(UNDERSCORE)
-  const hyphenClass = classForCode(HYPHEN)
 
-  // NFA state (fragment, matched length) is encoded as fragment * 256 + length; fragments are < 256 long.
-  const encode = (fragment: number, length: number): number => fragment * 256 + length
-  const stateIds = new Map<string, number>()
-  const stateSets: number[][] = []
-  const outputs: number[] = []
-  const transitions: number[] = []
+  get stateCount(): number {
+    return this.stateSets.length
+  }
 
-  const intern = (set: number[]): number => {
-    const key = set.join(',')
-    const known = stateIds.get(key)
-    if (known !== undefined) return known
-    const id = stateSets.length
-    if (id >= maxStates) throw new Error(`prefilter DFA exceeds ${maxStates} states`)
-    stateIds.set(key, id)
-    stateSets.push(set)
-    let output = 0
-    for (const state of set) {
-      const fragment = Math.floor(state / 256)
-      const length = state % 256
-      if (length === (fragmentClasses[fragment] as number[]).length) output |= (usable[fragment] as Fragment).bits
+  scan(text: string): number {
+    const classOf = this.classOf
+    const stride = this.classCount
+    let table = this.table
+    let outputs = this.outputs
+    let state = 0
+    let mask = 0
+    for (let index = 0; index < text.length; index++) {
+      const symbol = classOf[text.charCodeAt(index)] as number
+      let next = table[state * stride + symbol] as number
+      if (next === UNKNOWN) {
+        next = this.buildTransition(state, symbol)
+        table = this.table
+        outputs = this.outputs
+      }
+      state = next
+      mask |= outputs[state] as number
     }
-    outputs.push(output)
+    return mask
+  }
+
+  /** Computes, caches and returns the transition of `state` on `symbol`. */
+  private buildTransition(state: number, symbol: number): number {
+    const next = new Set<number>(this.startsByClass[symbol])
+    const isSeparator = this.separatorClasses.has(symbol)
+    for (const nfaState of this.stateSets[state] as number[]) {
+      const fragment = nfaState >>> 8
+      const length = nfaState & 0xff
+      const classes = this.fragmentClasses[fragment] as readonly number[]
+      if (length === classes.length) continue
+      if (classes[length] === symbol) next.add(encode(fragment, length + 1))
+      else if (isSeparator && this.fragmentSkips[fragment]) next.add(nfaState)
+    }
+    const target = this.intern([...next].sort((a, b) => a - b))
+    this.table[state * this.classCount + symbol] = target
+    return target
+  }
+
+  private intern(set: number[]): number {
+    const key = set.join(',')
+    const known = this.stateIds.get(key)
+    if (known !== undefined) return known
+    const id = this.stateSets.length
+    this.stateIds.set(key, id)
+    this.stateSets.push(set)
+    this.ensureCapacity(id + 1)
+    let output = 0
+    for (const nfaState of set) {
+      const fragment = nfaState >>> 8
+      if ((nfaState & 0xff) === (this.fragmentClasses[fragment] as readonly number[]).length) output |= this.fragmentBits[fragment] as number
+    }
+    this.outputs[id] = output
     return id
   }
 
-  intern([])
-  for (let id = 0; id < stateSets.length; id++) {
-    const set = stateSets[id] as number[]
-    for (let symbol = 0; symbol < classCount; symbol++) {
-      const next = new Set<number>()
-      const advance = (fragment: number, length: number): void => {
-        const classes = fragmentClasses[fragment] as number[]
-        if (length < classes.length && classes[length] === symbol) next.add(encode(fragment, length + 1))
-      }
-      for (let fragment = 0; fragment < usable.length; fragment++) advance(fragment, 0)
-      for (const state of set) {
-        const fragment = Math.floor(state / 256)
-        const length = state % 256
-        const classes = fragmentClasses[fragment] as number[]
-        if (length === classes.length) continue
-        advance(fragment, length)
-        const isSeparator = symbol === underscoreClass || symbol === hyphenClass
-        if (isSeparator && length > 0 && (usable[fragment] as Fragment).skipSeparators) next.add(state)
-      }
-      transitions[id * classCount + symbol] = intern([...next].sort((a, b) => a - b))
+  private ensureCapacity(states: number): void {
+    if (states <= this.outputs.length) {
+      if (this.table.length >= states * this.classCount) return
     }
+    const capacity = Math.max(states, this.outputs.length * 2)
+    const outputs = new Int32Array(capacity)
+    outputs.set(this.outputs)
+    this.outputs = outputs
+    const table = new Int32Array(capacity * this.classCount).fill(UNKNOWN)
+    table.set(this.table.subarray(0, Math.min(this.table.length, table.length)))
+    this.table = table
   }
+}
 
-  const table = Int32Array.from(transitions)
-  const outputTable = Int32Array.from(outputs)
-  const stride = classCount
-
-  return {
-    stateCount: stateSets.length,
-    scan(text: string): number {
-      let state = 0
-      let mask = 0
-      for (let index = 0; index < text.length; index++) {
-        state = table[state * stride + (classOf[text.charCodeAt(index)] as number)] as number
-        mask |= outputTable[state] as number
-      }
-      return mask
-    },
-  }
+/** NFA state: (fragment, characters matched so far), packed into one integer. */
+function encode(fragment: number, length: number): number {
+  return (fragment << 8) | length
 }

@@ -29,9 +29,11 @@ export class LineState {
   /** Collect identifier candidates for normalization. */
   collect = false
   changed = false
-  /** Hits per rule index during this line. */
+  /** Values or spans replaced per rule index during this line. */
   readonly ruleHits: Int32Array
-  /** Rule indexes with a non-zero entry in ruleHits, to reset them cheaply. */
+  /** Keys deleted per rule index during this line. */
+  readonly ruleDrops: Int32Array
+  /** Rule indexes with a non-zero entry in ruleHits or ruleDrops, to reset them cheaply. */
   readonly touchedRules: number[] = []
   readonly candidates: IdentifierCandidate[] = []
   readonly spans = new SpanList()
@@ -40,20 +42,36 @@ export class LineState {
 
   constructor(ruleCount: number) {
     this.ruleHits = new Int32Array(ruleCount)
+    this.ruleDrops = new Int32Array(ruleCount)
   }
 
   reset(mask: number): void {
     this.mask = mask
     this.changed = false
-    for (const index of this.touchedRules) this.ruleHits[index] = 0
-    this.touchedRules.length = 0
+    this.clearRuleCounts()
     this.candidates.length = 0
     this.jsonInStringDepth = 0
   }
 
-  hit(ruleIndex: number, count = 1): void {
-    if (this.ruleHits[ruleIndex] === 0) this.touchedRules.push(ruleIndex)
-    this.ruleHits[ruleIndex] = (this.ruleHits[ruleIndex] as number) + count
+  /** Records that a rule replaced a value or a span. */
+  hit(ruleIndex: number): void {
+    if (this.ruleHits[ruleIndex] === 0 && this.ruleDrops[ruleIndex] === 0) this.touchedRules.push(ruleIndex)
+    this.ruleHits[ruleIndex] = (this.ruleHits[ruleIndex] as number) + 1
     this.changed = true
+  }
+
+  /** Records that a rule deleted a key or an array element. */
+  dropped(ruleIndex: number): void {
+    if (this.ruleHits[ruleIndex] === 0 && this.ruleDrops[ruleIndex] === 0) this.touchedRules.push(ruleIndex)
+    this.ruleDrops[ruleIndex] = (this.ruleDrops[ruleIndex] as number) + 1
+    this.changed = true
+  }
+
+  clearRuleCounts(): void {
+    for (const index of this.touchedRules) {
+      this.ruleHits[index] = 0
+      this.ruleDrops[index] = 0
+    }
+    this.touchedRules.length = 0
   }
 }

@@ -54,6 +54,7 @@ export function pollUrlPath(value: string): string {
 
 const HTTP_METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])
 const DOCUMENTED_TASK_STATUSES: ReadonlySet<string> = new Set(['pending', 'processing', 'completed', 'failed'])
+const RESPONSE_FIELDS = ['id', 'object', 'usage', 'choices', 'created', 'data', 'status', 'error']
 const ENDPOINT_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$/
 
 function firstString(containers: readonly unknown[], keys: readonly string[], maxLength: number): string | undefined {
@@ -154,8 +155,10 @@ export function buildNormalizedBlock(
     if (list !== undefined) block[field] = list[0] as string
   }
 
-  // Root-level body, payload and params count as a request body only when they name a model.
-  const requestShaped = (value: unknown): unknown => (own(value, 'model') !== undefined ? value : undefined)
+  // Root-level body, payload and params count as a request body only when they name a model
+  // and carry none of the fields of a response body.
+  const requestShaped = (value: unknown): unknown =>
+    own(value, 'model') !== undefined && !RESPONSE_FIELDS.some((field) => own(value, field) !== undefined) ? value : undefined
   const requestBodies = [
     own(req, 'body'),
     own(request, 'body'),

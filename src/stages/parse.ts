@@ -34,9 +34,12 @@ export function isExactNumber(value: unknown): value is LosslessNumber {
   return value instanceof LosslessNumber
 }
 
-/** Parses any JSON text (a line, or a JSON document found inside a string). */
-export function parseJsonText(text: string): { value: unknown; exactNumbers: boolean } {
-  if (LONG_DIGIT_RUN.test(text)) {
+/**
+ * Parses any JSON text (a line, or a JSON document found inside a string). `mayHaveLongNumbers`
+ * lets a caller that already knows the text has no run of 16 digits skip that search.
+ */
+export function parseJsonText(text: string, mayHaveLongNumbers = true): { value: unknown; exactNumbers: boolean } {
+  if (mayHaveLongNumbers && LONG_DIGIT_RUN.test(text)) {
     try {
       return { value: parseLossless(text, null, reviveNumber), exactNumbers: true }
     } catch (error) {
@@ -47,10 +50,10 @@ export function parseJsonText(text: string): { value: unknown; exactNumbers: boo
   return { value: JSON.parse(text) as unknown, exactNumbers: false }
 }
 
-export function parseLine(line: string): ParseResult {
+export function parseLine(line: string, mayHaveLongNumbers = true): ParseResult {
   let parsed: { value: unknown; exactNumbers: boolean }
   try {
-    parsed = parseJsonText(line)
+    parsed = parseJsonText(line, mayHaveLongNumbers)
   } catch (error) {
     return { ok: false, reason: describeParseError(error, line) }
   }

@@ -96,7 +96,9 @@ export class RecordWalker {
     const scanValues = (line.mask & rules.valueBits) !== 0
     let renames: Map<string, string> | undefined
 
-    for (const key of Object.keys(target)) {
+    // Only path rules can apply below here: visit the keys the path trie names, not every key.
+    const keys = line.classifyKeys || scanValues ? Object.keys(target) : pathKeys(target, nodes)
+    for (const key of keys) {
       const value = target[key]
       const keyClass = line.classifyKeys ? rules.keyClass(key) : undefined
       let next = childNodes(nodes, key)
@@ -105,7 +107,7 @@ export class RecordWalker {
       const rule = chooseRule(next, keyClass?.rules, value)
       if (rule !== undefined && rule.action === 'drop') {
         delete target[key]
-        line.hit(rule.index)
+        line.dropped(rule.index)
         continue
       }
       if (line.collect && keyClass !== undefined) this.collect(key, keyClass.identifier, value)
@@ -140,6 +142,8 @@ export class RecordWalker {
     const rules = this.rules
     const line = this.line
     const scanValues = (line.mask & rules.valueBits) !== 0
+    // Nothing below can match: no path leads here and no key or value rule is in play.
+    if (nodes === undefined && !line.classifyKeys && !scanValues) return
     const anywhere = rules.anywherePaths
     let dropped: number[] | undefined
 
@@ -156,9 +160,13 @@ export class RecordWalker {
       }
       const rule = next !== undefined ? chooseRule(next, undefined, value) : undefined
       if (rule !== undefined) {
-        line.hit(rule.index)
-        if (rule.action === 'drop') (dropped ??= []).push(index)
-        else target[index] = applyToValue(rule, value, rules, line.spans)
+        if (rule.action === 'drop') {
+          line.dropped(rule.index)
+          ;(dropped ??= []).push(index)
+        } else {
+          line.hit(rule.index)
+          target[index] = applyToValue(rule, value, rules, line.spans)
+        }
         continue
       }
       if (typeof value === 'string') {
@@ -211,10 +219,12 @@ export class RecordWalker {
 
     const merged = spans.merged((index) => (rules.rules[index] as CompiledRule).strictness)
     if (!asText) {
+      // A drop rule deletes the key only when its match is the whole value; inside longer text
+      // the match is redacted like any other span.
       for (const span of merged) {
         const rule = rules.rules[span.rule] as CompiledRule
-        if (rule.action === 'drop') {
-          line.hit(rule.index)
+        if (rule.action === 'drop' && isWholeValue(text, span.start, span.end)) {
+          line.dropped(rule.index)
           return DROP
         }
       }
@@ -257,7 +267,34 @@ export class RecordWalker {
   }
 }
 
+const NO_KEYS: readonly string[] = []
+
+/** Keys of `target` that the path trie nodes can lead to; every key when a node has a wildcard. */
+function pathKeys(target: Record<string, unknown>, nodes: readonly PathNode[] | undefined): readonly string[] {
+  if (nodes === undefined) return NO_KEYS
+  if (nodes.length === 1) {
+    const node = nodes[0] as PathNode
+    if (node.wildcard !== undefined) return Object.keys(target)
+    const keys: string[] = []
+    for (const key of node.children.keys()) if (Object.hasOwn(target, key)) keys.push(key)
+    return keys
+  }
+  const keys = new Set<string>()
+  for (const node of nodes) {
+    if (node.wildcard !== undefined) return Object.keys(target)
+    for (const key of node.children.keys()) if (Object.hasOwn(target, key)) keys.add(key)
+  }
+  return [...keys]
+}
+
 type KeyClassIdentifier = ReturnType<CompiledRules['keyClass']>['identifier']
+
+/** True when [start, end) covers all of `text` but surrounding blanks. */
+function isWholeValue(text: string, start: number, end: number): boolean {
+  for (let index = 0; index < start; index++) if (text.charCodeAt(index) > 32) return false
+  for (let index = end; index < text.length; index++) if (text.charCodeAt(index) > 32) return false
+  return true
+}
 
 function looksLikeJsonDocument(text: string): boolean {
   if (text.length < 2) return false

@@ -1,0 +1,100 @@
+/**
+ * The prefilter's contract: it may only skip work that cannot change the output. Checked as a
+ * property: for generated records, the pipeline with the prefilter gives the same output as the
+ * pipeline that runs every rule on every line.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { compileRules } from '../src/rules/compile.js'
+import { loadRuleSet } from '../src/rules/load.js'
+import { Pipeline } from '../src/pipeline.js'
+import { buildPrefilter } from '../src/scan/prefilter.js'
+
+const rules = compileRules(loadRuleSet())
+
+/** Inserts random `_`/`-` separators and flips letter case, as real key spellings do. */
+function respell(word: string, separators: readonly number[], upper: readonly boolean[]): string {
+  let result = ''
+  for (let index = 0; index < word.length; index++) {
+    const char = word[index] as string
+    result += upper[index % upper.length] ? char.toUpperCase() : char
+    const separator = separators[index % separators.length] as number
+    if (index < word.length - 1 && separator === 1) result += '_'
+    if (index < word.length - 1 && separator === 2) result += '-'
+  }
+  return result
+}
+
+const SENSITIVE_WORDS = ['apikey', 'authorization', 'password', 'clientsecret', 'accesstoken', 'prompt', 'email', 'providertaskid', 'channelid', 'rediskey', 'requestid', 'taskid', 'pollurl', 'billingtransactionid', 'cookie', 'messages', 'content', 'user', 'input']
+const PLAIN_WORDS = ['level', 'msg', 'time', 'region', 'count', 'name', 'status', 'detail', 'items', 'id', 'error', 'data']
+const VALUE_PIECES = [
+  'plain words',
+  'sk-2HCjUU0K0muNZy1l5XF4NaX7SwdZHC3VEKQDuVKLU38Lfrpf',
+  'mt-9sIQr3GsMfPled0lLQfHLWkq6Z4JdnjX',
+  'Bearer xasrpuycdwyllwebvyaxunpxwcnn',
+  'ana@example.org',
+  '+1 415 555 0100',
+  'https://h.example/p?X-Amz-Signature=abc123&x=1',
+  'ldtask_0odp8vefuo7jc9lav2i8bgb9if3yg9q7',
+  'redis://:pw@10.0.0.1:6379',
+  'data:image/png;base64,iVBORw0KGgo=',
+  'api_key=opaque123',
+  'AKIAIOSFODNN7EXAMPLE',
+  'task-queue',
+  'left-pad@1.3.0',
+]
+
+const keyArbitrary = fc.oneof(
+  fc.tuple(fc.constantFrom(...SENSITIVE_WORDS), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 6 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 })).map(
+    ([word, separators, upper]) => respell(word, separators, upper),
+  ),
+  fc.constantFrom(...PLAIN_WORDS),
+)
+const stringArbitrary = fc.array(fc.constantFrom(...VALUE_PIECES), { minLength: 1, maxLength: 3 }).map((pieces) => pieces.join(' '))
+const valueArbitrary: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    stringArbitrary,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.dictionary(keyArbitrary, tie('value'), { maxKeys: 4 }),
+    fc.array(tie('value'), { maxLength: 3 }),
+  ),
+})).value
+const recordArbitrary = fc.dictionary(keyArbitrary, valueArbitrary, { minKeys: 1, maxKeys: 6 })
+
+describe('prefilter', () => {
+  it('never changes the output compared with running every rule on every line', () => {
+    const fast = new Pipeline(rules)
+    const full = new Pipeline(rules, { disablePrefilter: true })
+    fc.assert(
+      fc.property(recordArbitrary, (record) => {
+        const line = JSON.stringify(record)
+        expect(fast.processLine(line)).toBe(full.processLine(line))
+      }),
+      { numRuns: 1000, seed: 20261204 },
+    )
+  })
+
+  it('finds key-name fragments through any separators and case', () => {
+    const prefilter = buildPrefilter([{ text: 'apikey', bits: 1, skipSeparators: true }, { text: 'sk-', bits: 2, skipSeparators: false }])
+    expect(prefilter.scan('{"A_p-I_k-E_y":1}')).toBe(1)
+    expect(prefilter.scan('{"api key":1}')).toBe(0)
+    expect(prefilter.scan('x sk-abc')).toBe(2)
+    expect(prefilter.scan('x s_k-abc')).toBe(0)
+    expect(prefilter.scan('apiKey sk-')).toBe(3)
+  })
+
+  it('folds ASCII case only, like key-name matching', () => {
+    const prefilter = buildPrefilter([{ text: 'key', bits: 1, skipSeparators: true }])
+    expect(prefilter.scan('KEY')).toBe(1)
+    // U+212A KELVIN SIGN lowercases to "k" in JavaScript but is not an ASCII K.
+    expect(prefilter.scan('\u212aey')).toBe(0)
+  })
+
+  it('reports every bit for a \\u escape, which can spell any character', () => {
+    const line = '{"\\u0061pi_key":"opaque-secret-value"}'
+    expect(new Pipeline(rules).processLine(line)).toBe('{"api_key":"[REDACTED]"}')
+  })
+})
