@@ -24,6 +24,24 @@ export const filterOptionsSchema = z
 export type FilterOptionsInput = z.input<typeof filterOptionsSchema>
 export type FilterOptions = z.output<typeof filterOptionsSchema>
 
+/**
+ * Options of the pino transport: the filter options plus where the records go. `destination`,
+ * `mkdir` and `append` mean what they mean for pino's own `pino/file` transport.
+ */
+export const transportOptionsSchema = filterOptionsSchema
+  .extend({
+    destination: z
+      .union([z.string().min(1), z.number().int().min(0)], { error: 'expected a file path or a file descriptor number' })
+      .default(1)
+      .describe('File path or file descriptor the transport writes records to; 1 is stdout, 2 is stderr'),
+    mkdir: z.boolean().default(false).describe('Create the parent directory of a destination path if it is missing'),
+    append: z.boolean().default(true).describe('Append to an existing destination file; false truncates it at start-up'),
+  })
+  .strict()
+
+export type TransportOptionsInput = z.input<typeof transportOptionsSchema>
+export type TransportOptions = z.output<typeof transportOptionsSchema>
+
 /** CLI flag for each option. */
 export const OPTION_FLAGS: Readonly<Record<keyof FilterOptions, string>> = {
   rules: '--rules FILE',
@@ -31,26 +49,42 @@ export const OPTION_FLAGS: Readonly<Record<keyof FilterOptions, string>> = {
   summary: '--summary off|counts',
 }
 
+/** Where the full description of the options is, per origin, for fixes that cannot be more exact. */
+const REFERENCE_FOR_ORIGIN: Readonly<Record<string, string>> = {
+  'command line': 'see --help',
+  'transport options': 'see the transport options table in the README',
+}
+
 /** Validates options; `origin` names where they came from in messages ("transport options", "command line"). */
 export function parseFilterOptions(input: unknown, origin: string): FilterOptions {
-  const result = filterOptionsSchema.safeParse(input ?? {})
+  return parseOptions(filterOptionsSchema, input, origin)
+}
+
+/** Validates the options pino passes to the transport, with the same messages as the CLI's flags. */
+export function parseTransportOptions(input: unknown): TransportOptions {
+  return parseOptions(transportOptionsSchema, input, 'transport options')
+}
+
+function parseOptions<Schema extends z.ZodObject>(schema: Schema, input: unknown, origin: string): z.output<Schema> {
+  const result = schema.safeParse(input ?? {})
   if (result.success) return result.data
+  const reference = REFERENCE_FOR_ORIGIN[origin] ?? 'see the options table in the README'
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.map(String).join('.')
     const flag = OPTION_FLAGS[key as keyof FilterOptions]
     const where = flag === undefined || origin !== 'command line' ? `${origin}: ${key || 'options'}` : `${origin}: ${flag.split(' ')[0]}`
-    return formatMessage(where, issue.message, fixFor(issue))
+    return formatMessage(where, issue.message, fixFor(issue, Object.keys(schema.shape), reference))
   })
   const first = result.error.issues[0]
-  const error = new LogfilterError('INVALID_OPTION', origin, first?.message ?? 'invalid option', 'see --help')
+  const error = new LogfilterError('INVALID_OPTION', origin, first?.message ?? 'invalid option', reference)
   error.message = lines.join('\n')
   throw error
 }
 
-function fixFor(issue: z.core.$ZodIssue): string {
+function fixFor(issue: z.core.$ZodIssue, optionNames: readonly string[], reference: string): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `remove it; the options are ${Object.keys(OPTION_FLAGS).join(', ')}`
+      return `remove it; the options are ${optionNames.join(', ')}`
     case 'invalid_value':
       return `use one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`
     case 'too_small':
@@ -60,7 +94,7 @@ function fixFor(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return `give a ${issue.expected}`
     default:
-      return 'see --help'
+      return reference
   }
 }
 
@@ -84,15 +118,18 @@ export function hmacKeyFromEnvironment(environment: NodeJS.ProcessEnv = process.
   return key
 }
 
-/** The options table of the README, generated from the schema. */
+/** The options table of the README, generated from the schema. Options without a CLI flag are transport-only. */
 export function optionsTableMarkdown(): string {
   const rows = ['| Option (transport) | CLI flag | Type | Default | Meaning |', '| --- | --- | --- | --- | --- |']
-  for (const [name, schema] of Object.entries(filterOptionsSchema.shape)) {
+  for (const [name, schema] of Object.entries(transportOptionsSchema.shape)) {
     const definition = schema._zod.def as { type: string; defaultValue?: unknown; innerType?: { _zod: { def: { type: string } } } }
     const inner = definition.innerType?._zod.def.type ?? definition.type
-    const type = inner === 'enum' ? 'string' : inner
+    const type = inner === 'enum' ? 'string' : inner === 'union' ? 'string or number' : inner
     const fallback = definition.defaultValue === undefined ? 'none' : `\`${JSON.stringify(definition.defaultValue)}\``
-    rows.push(`| \`${name}\` | \`${OPTION_FLAGS[name as keyof FilterOptions]}\` | ${type} | ${fallback} | ${schema.description ?? ''} |`)
+    const flag = OPTION_FLAGS[name as keyof FilterOptions]
+    // A `|` inside a table cell ends the cell even within backticks, so it is escaped.
+    const flagCell = flag === undefined ? 'none (transport only)' : `\`${flag.replaceAll('|', '\\|')}\``
+    rows.push(`| \`${name}\` | ${flagCell} | ${type} | ${fallback} | ${schema.description ?? ''} |`)
   }
   return rows.join('\n')
 }
