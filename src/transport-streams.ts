@@ -124,16 +124,12 @@ export class DestinationOutput implements RecordOutput {
     })
   }
 
-  get failed(): boolean {
-    return this.failure !== undefined
-  }
-
   write(text: string): boolean {
-    // After a write error nothing more reaches the destination; the transport is failing.
+    // After a write error nothing more reaches the destination, and the transport is shutting down.
     if (this.failure !== undefined) return true
     this.unwrittenChars += text.length
     this.sonic.write(text)
-    // sonic-boom asks to wait from 16 KiB on; a larger limit lets the filtering go on while it writes.
+    // sonic-boom asks callers to wait from 16 KiB on. A larger limit lets the filtering go on while it writes.
     return this.unwrittenChars < DESTINATION_HIGH_WATER_CHARS
   }
 

@@ -7,9 +7,10 @@
  *                                                     └─► readable side ─► next stage of a pino pipeline
  *
  * Exit: pino's exit hook waits for the worker to read the shared buffer, ends this stream, and
- * blocks until it emits 'close'. `close` below waits until sonic-boom has written and closed the
- * destination, so records logged right before process.exit() reach it. `logger.flush(cb)` reaches
- * the `flush` method of the returned stream through thread-stream.
+ * blocks until it emits 'close'. The stream finishes only after sonic-boom has written every
+ * record, and `close` waits until sonic-boom has closed the destination, so records logged right
+ * before process.exit() reach it. `logger.flush(cb)` reaches the `flush` method of the returned
+ * stream through thread-stream.
  */
 import { fileURLToPath } from 'node:url'
 import { workerData } from 'node:worker_threads'
@@ -77,6 +78,7 @@ async function lastStage(filter: Filter, options: TransportOptions): Promise<Tra
   const source = build(
     (lines: LineSource) => {
       const feeder = new RecordFeeder(lines, filter.pipeline, destination, filter.options.maxLineBytes)
+      // Not emitted while acceptEveryLine parses; a line it did reject would take the text path.
       lines.on('unknown', (line: string) => feeder.acceptLine(line))
       const whenAllWritten = (callback: (error?: Error) => void): void => feeder.whenIdle(() => destination.whenWritten(callback))
       // thread-stream calls `flush` for logger.flush(cb), after the worker has read every record.
@@ -85,7 +87,15 @@ async function lastStage(filter: Filter, options: TransportOptions): Promise<Tra
       // stream.pipeline), and pino then lets the worker exit. Delaying the end of _flush, which
       // comes before 'finish', until every record is written keeps the last records.
       const splitFlush = lines._flush.bind(lines)
-      lines._flush = (callback) => splitFlush((error, data) => (error ? callback(error, data) : whenAllWritten((writeError) => callback(writeError, data))))
+      lines._flush = (callback) => {
+        splitFlush((error, data) => {
+          if (error) {
+            callback(error, data)
+            return
+          }
+          whenAllWritten((writeError) => callback(writeError, data))
+        })
+      }
     },
     {
       parse: 'lines',
@@ -118,6 +128,7 @@ function middleStage(filter: Filter, input: Record<string, unknown> | undefined)
   return build(
     (lines: LineSource) => {
       feeder = new RecordFeeder(lines, filter.pipeline, output, filter.options.maxLineBytes)
+      // Not emitted while acceptEveryLine parses; a line it did reject would take the text path.
       lines.on('unknown', (line: string) => feeder?.acceptLine(line))
       return output.readable as unknown as LineSource
     },

@@ -166,6 +166,17 @@ describe('transport in a pino pipeline', () => {
     expect(summaryFromStderr(run.stderr).lines_out).toBe(300)
   })
 
+  it('keeps records logged before process.exit() in a pipeline', { timeout: TIMEOUT_MS }, async () => {
+    const destination = scratchFile()
+    const run = await runApp({
+      transport: { pipeline: [{ target: TRANSPORT, options: { summary: 'off' } }, { target: 'pino/file', options: { destination } }] },
+      records: 20_000,
+      end: 'exit',
+    })
+    expect(run.code).toBe(0)
+    expectRecords(readLines(destination), 20_000)
+  })
+
   it('passes filtered records on to pino-pretty', { timeout: TIMEOUT_MS }, async () => {
     const destination = scratchFile('pretty.txt')
     const run = await runApp({
