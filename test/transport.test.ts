@@ -49,7 +49,14 @@ function runApp(scenario: Json, onStdout?: (text: string, child: ChildProcess) =
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
     child.on('error', reject)
     child.on('close', (code, signal) => {
-      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code, signal })
+      const run = { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code, signal }
+      try {
+        // The app's records carry this key, and every destination in these tests is behind the filter.
+        expectAbsent(run.stdout + run.stderr, APP_KEY)
+        resolve(run)
+      } catch (error) {
+        reject(error as Error)
+      }
     })
   })
 }
@@ -64,8 +71,11 @@ function outputLines(text: string): string[] {
   return lines
 }
 
+/** Reads a destination file's lines and checks that the app's key is not in them. */
 function readLines(path: string): string[] {
-  return outputLines(readFileSync(path, 'utf8'))
+  const text = readFileSync(path, 'utf8')
+  expectAbsent(text, APP_KEY)
+  return outputLines(text)
 }
 
 /** Checks that records `seq` 0..count-1 arrived once each, in order, with the key redacted. */
