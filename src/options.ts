@@ -92,7 +92,8 @@ export function optionsTableMarkdown(): string {
     const inner = definition.innerType?._zod.def.type ?? definition.type
     const type = inner === 'enum' ? 'string' : inner
     const fallback = definition.defaultValue === undefined ? 'none' : `\`${JSON.stringify(definition.defaultValue)}\``
-    rows.push(`| \`${name}\` | \`${OPTION_FLAGS[name as keyof FilterOptions]}\` | ${type} | ${fallback} | ${schema.description ?? ''} |`)
+    const cells = [`\`${name}\``, `\`${OPTION_FLAGS[name as keyof FilterOptions]}\``, type, fallback, schema.description ?? '']
+    rows.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`)
   }
   return rows.join('\n')
 }

@@ -97,7 +97,8 @@ export class Pipeline {
     return output
   }
 
-  private processUnchecked(raw: string, flags: LineFlags | undefined): string | null {
+  private processUnchecked(input: string, flags: LineFlags | undefined): string | null {
+    let raw = input
     const rules = this.rules
     if (flags?.originalBytes !== undefined) {
       this.warn('too_long', dataMessages.tooLong(this.summary.lines_in, flags.originalBytes, flags.keptBytes ?? raw.length))
@@ -105,6 +106,8 @@ export class Pipeline {
       return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes: flags.originalBytes, keptBytes: flags.keptBytes ?? kept.length })
     }
     if (flags?.invalidUtf8) return this.unparsed(raw, 'invalid_utf8')
+    // A byte-order mark (files saved by some Windows tools) would make the line non-JSON.
+    if (raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1)
 
     if (isBlank(raw)) {
       if (this.emptyLineRule !== undefined) {
