@@ -19,7 +19,8 @@ import type { NormalizedBlock } from './normalized-schema.js'
 import { emptySummary, increment, type Summary } from './summary.js'
 import { setOwn } from './stages/actions.js'
 import { leakCheck } from './stages/leak-check.js'
-import { DepthExceeded, LineState } from './stages/line-state.js'
+import { isJsonObjectText } from './scan/json-check.js'
+import { DepthExceeded, LineState, MAX_DEPTH } from './stages/line-state.js'
 import { buildNormalizedBlock, type NormalizeReport } from './stages/normalize.js'
 import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js'
 import { CUT_MARKER, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
@@ -128,9 +129,12 @@ export class Pipeline {
       }
     }
 
+    // No rule can fire: a valid JSON object goes out as it came in, without a parse.
+    const noRuleApplies = mask === 0 && this.lineMatchRules.length === 0
+    if (noRuleApplies && isJsonObjectText(raw, MAX_DEPTH)) return raw
     const parsed = parseLine(raw, (mask & rules.longNumberBit) !== 0)
     if (!parsed.ok) return this.unparsed(raw, parsed.reason)
-    if (mask === 0 && this.lineMatchRules.length === 0) return raw
+    if (noRuleApplies) return raw
 
     const record = parsed.record
     for (const rule of this.lineMatchRules) {
