@@ -8,6 +8,8 @@ import { SpanList } from '../detectors/spans.js'
 export interface IdentifierCandidate {
   readonly field: IdentifierField
   readonly value: string
+  /** Found under a `req` or `request` object: the caller's side, such as a gateway's X-Request-ID. */
+  readonly fromRequest: boolean
 }
 
 /** Thrown by the walk when a record nests deeper than MAX_DEPTH; the line takes the text path. */
@@ -39,6 +41,8 @@ export class LineState {
   readonly spans = new SpanList()
   /** Nesting of JSON documents inside strings, to bound it. */
   jsonInStringDepth = 0
+  /** How many `req`/`request` objects the walk is inside. */
+  requestDepth = 0
 
   constructor(ruleCount: number) {
     this.ruleHits = new Int32Array(ruleCount)
@@ -51,6 +55,7 @@ export class LineState {
     this.clearRuleCounts()
     this.candidates.length = 0
     this.jsonInStringDepth = 0
+    this.requestDepth = 0
   }
 
   /** Records that a rule replaced a value or a span. */

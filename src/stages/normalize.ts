@@ -239,7 +239,12 @@ function collectIdentifiers(
     if (list === undefined) values[field] = [value]
     else if (!list.includes(value)) list.push(value)
   }
-  for (const candidate of candidates) {
+  // TokenLab's identifiers arrive on the response side; a `req`/`request` value (a gateway's
+  // X-Request-ID, a task id sent as input) comes first only when nothing else was found.
+  const ordered = candidates.some((candidate) => candidate.fromRequest)
+    ? [...candidates.filter((candidate) => !candidate.fromRequest), ...candidates.filter((candidate) => candidate.fromRequest)]
+    : candidates
+  for (const candidate of ordered) {
     const value = candidate.field === 'poll_url' ? pollUrlPath(candidate.value) : candidate.value.trim()
     if (!config.formats[candidate.field].test(value)) {
       report.invalid[candidate.field] = (report.invalid[candidate.field] ?? 0) + 1

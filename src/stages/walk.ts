@@ -125,8 +125,11 @@ export class RecordWalker {
           if (replaced !== value) setOwn(target, key, replaced)
         }
       } else if (value !== null && typeof value === 'object') {
+        const isRequest = key === 'req' || key === 'request'
+        if (isRequest) line.requestDepth++
         if (Array.isArray(value)) this.walkArray(value, next, depth + 1)
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
+        if (isRequest) line.requestDepth--
       }
 
       if (scanValues && key.length >= 8) {
@@ -185,14 +188,15 @@ export class RecordWalker {
   }
 
   private collect(key: string, field: KeyClassIdentifier, value: unknown): void {
+    const fromRequest = this.line.requestDepth > 0
     if (field !== undefined) {
-      if (typeof value === 'string') this.line.candidates.push({ field, value })
-      else if (typeof value === 'number') this.line.candidates.push({ field, value: String(value) })
-      else if (Array.isArray(value) && typeof value[0] === 'string') this.line.candidates.push({ field, value: value[0] })
+      if (typeof value === 'string') this.line.candidates.push({ field, value, fromRequest })
+      else if (typeof value === 'number') this.line.candidates.push({ field, value: String(value), fromRequest })
+      else if (Array.isArray(value) && typeof value[0] === 'string') this.line.candidates.push({ field, value: value[0], fromRequest })
       return
     }
     // A response body's `id` is the task id when it has the public prefix.
-    if (key === 'id' && typeof value === 'string' && value.startsWith('ldtask_')) this.line.candidates.push({ field: 'task_id', value })
+    if (key === 'id' && typeof value === 'string' && value.startsWith('ldtask_')) this.line.candidates.push({ field: 'task_id', value, fromRequest })
   }
 
   /**
