@@ -41,7 +41,7 @@ export function parseCount(command: string, flag: string, text: string, example:
   return Number(text)
 }
 
-/** The filter options (rule file, line limit) of a subcommand's flags. */
+/** Builds the filter options (rule file, line limit) from a subcommand's flags. */
 export function filterOptionsFrom(command: string, values: ParsedToolArgs['values']): FilterOptionsInput {
   const options: { rules?: string; maxLineBytes?: number; summary: 'off' } = { summary: 'off' }
   if (typeof values.rules === 'string') options.rules = values.rules
@@ -61,7 +61,8 @@ export function parseToolOptions<Schema extends z.ZodType>(command: string, sche
     const key = issue.path.map(String).join('.')
     const flag = flags[key] ?? key
     const where = flag === '' ? `command line: ${command}` : `command line: ${command} ${flag}`
-    return formatMessage(where, issue.message, fixForOptionIssue(issue))
+    const fix = issue.code === 'custom' ? `run ${PROGRAM_NAME} ${command} --help` : fixForOptionIssue(issue)
+    return formatMessage(where, issue.message, fix)
   })
   const first = result.error.issues[0]
   const error = new LogfilterError('INVALID_OPTION', `command line: ${command}`, first?.message ?? 'invalid option', `run ${PROGRAM_NAME} ${command} --help`)

@@ -70,7 +70,7 @@ export const EXAMPLE_FOLDER = join(FIXTURES, 'example')
 
 /**
  * Reads the example under `heading` in a help text: the `$ tokenlab-logfilter ...` line and the
- * output lines after it, up to the next blank line.
+ * indented output lines after it (blank lines included), up to the next line that is not indented.
  */
 export function helpExample(help: string, heading: string): { args: string[]; output: string[] } {
   const lines = help.split('\n')
@@ -80,8 +80,9 @@ export function helpExample(help: string, heading: string): { args: string[]; ou
   if (!command.startsWith('$ tokenlab-logfilter ')) throw new Error(`no command after ${heading}`)
   const output: string[] = []
   for (const line of lines.slice(start + 2)) {
-    if (line.trim() === '') break
+    if (line !== '' && !line.startsWith('  ')) break
     output.push(line.slice(2))
   }
+  while (output[output.length - 1] === '') output.pop()
   return { args: command.slice('$ tokenlab-logfilter '.length).split(' '), output }
 }
