@@ -3,6 +3,7 @@
  * subcommand parses its own flags and returns its exit code.
  */
 import { LogfilterError, PROGRAM_NAME, formatMessage } from '../errors.js'
+import { runReconcile } from './reconcile.js'
 import { runScan } from './scan.js'
 import { EXIT_CONFIG, runtimeFailure } from './shared.js'
 import { runSupportPacket } from './support-packet.js'
@@ -12,12 +13,14 @@ type Subcommand = (argv: readonly string[]) => Promise<number>
 const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   scan: runScan,
   'support-packet': runSupportPacket,
+  reconcile: runReconcile,
 }
 
 /** One line per subcommand, for the main help text. */
 export const SUBCOMMAND_HELP = `Commands (run ${PROGRAM_NAME} COMMAND --help for each):
   scan              audit existing logs: list every secret, prompt and banned field, with a masked preview
   support-packet    write the support packet for one request, task or job (Markdown or JSON)
+  reconcile         join logged request and billing ids with TokenLab usage records
 `
 
 /** Runs subcommand `name`; resolves to the exit code. Configuration errors exit with 2. */

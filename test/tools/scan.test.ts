@@ -48,7 +48,7 @@ describe('scan', () => {
     expect(lines[11]).toBe('app.ndjson:6: redact-bearer-credentials at (text): "…7003 with Authorization: Bearer [REDACTED]" (34 chars)')
     expect(lines[6]).toBe('app.ndjson:3: drop-provider-task-ids at provider_task_id: "(dropped)" (28 chars)')
     expect(result.stderr).toBe(
-      'tokenlab-logfilter: scan: 16 findings on 9 of 12 lines in 1 file: drop-cache-keys 1, drop-provider-task-ids 1, drop-routing-channels 1, drop-upstream-urls 1, fingerprint-end-user-ids 1, redact-bearer-credentials 1, redact-credential-keys 3, stub-chat-content 2, stub-media 2, stub-prompts 3\n',
+      'tokenlab-logfilter: scan: 16 findings on 9 of 13 lines in 1 file: drop-cache-keys 1, drop-provider-task-ids 1, drop-routing-channels 1, drop-upstream-urls 1, fingerprint-end-user-ids 1, redact-bearer-credentials 1, redact-credential-keys 3, stub-chat-content 2, stub-media 2, stub-prompts 3\n',
     )
     expectNoCanaries(result.stdout)
     expectNoCanaries(result.stderr)
@@ -61,7 +61,7 @@ describe('scan', () => {
     expect(report.findings.map((finding) => `${finding.line} ${finding.rule} ${finding.path}`)).toEqual(EXPECTED_FINDINGS)
     expect(report.summary).toEqual({
       files: 1,
-      lines: 12,
+      lines: 13,
       lines_with_findings: 9,
       findings: 16,
       listed: 16,
@@ -132,7 +132,7 @@ describe('scan', () => {
     const last = report.findings[report.findings.length - 1]
     expect(last).toMatchObject({ file: second, line: 2, path: 'api_key', rule: 'redact-credential-keys', preview: '[REDACTED]', chars: 24 })
     expect(report.summary.files).toBe(2)
-    expect(report.summary.lines).toBe(14)
+    expect(report.summary.lines).toBe(15)
     expect(result.stdout).not.toContain('VvjnY6fINKRx28EfPRhEnsBl')
   })
 
@@ -173,7 +173,7 @@ describe('scan', () => {
     const result = await runCli(['scan', '--max-findings', '2', 'app.ndjson'])
     expect(result.code).toBe(1)
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(2)
-    expect(result.stderr).toContain('16 findings on 9 of 12 lines in 1 file (14 not listed; raise --max-findings to see them)')
+    expect(result.stderr).toContain('16 findings on 9 of 13 lines in 1 file (14 not listed; raise --max-findings to see them)')
   })
 
   it('rejects a missing file', async () => {

@@ -167,7 +167,7 @@ describe('support-packet', () => {
     const result = await runCli(['support-packet', '--request-id', 'req_unknown0001', 'app.ndjson'])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toBe('tokenlab-logfilter: support-packet: no record matched request_id "req_unknown0001" in 12 lines; check the id and the files\n')
+    expect(result.stderr).toBe('tokenlab-logfilter: support-packet: no record matched request_id "req_unknown0001" in 13 lines; check the id and the files\n')
   })
 
   it('rejects two selectors', async () => {
