@@ -50,6 +50,13 @@ Example (json, shortened):
     "chars":56}, ...],"summary":{"files":1,"lines":5,"lines_with_findings":4,"findings":4,
     "listed":4,"by_rule":{"drop-provider-task-ids":1, ...}}}
 
+Example (sarif, one result of runs[0].results):
+  {"ruleId":"redact-credential-keys","ruleIndex":7,"level":"error","message":{"text":
+    "redact-credential-keys (redact) matched req.headers.authorization. The filter writes: [REDACTED]"},
+    "locations":[{"physicalLocation":{"artifactLocation":{"uri":"app.log"},"region":{"startLine":1}},
+    "logicalLocations":[{"fullyQualifiedName":"req.headers.authorization","kind":"member"}]}]}
+  Credentials and banned fields are errors; prompts and personal data (stub, hmac) are warnings.
+
 Exit codes: 0 nothing found, 1 findings (use it as a CI gate), 2 configuration error,
 3 read or write failure.
 `

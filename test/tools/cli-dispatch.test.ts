@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from './helpers.js'
+import { helpExample, ROOT, runCli } from './helpers.js'
 
 describe('subcommand dispatch', () => {
   it('rejects an unknown command', async () => {
@@ -30,5 +32,20 @@ describe('subcommand dispatch', () => {
     const result = await runCli(['--summary', 'off'], { input: '{"msg":"x","api_key":"VvjnY6fINKRx28EfPRhEnsBl"}\n' })
     expect(result.code).toBe(0)
     expect(result.stdout).toBe('{"msg":"x","api_key":"[REDACTED]"}\n')
+  })
+})
+
+describe('docs/support-tools.md', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'support-tools.md'), 'utf8')
+
+  it.each([
+    ['scan', 'Example (text):'],
+    ['support-packet', 'Example (Markdown):'],
+    ['reconcile', 'Example (text):'],
+  ])('shows the %s help example', async (command, heading) => {
+    const help = await runCli([command, '--help'])
+    const example = helpExample(help.stdout, heading)
+    const block = [`$ tokenlab-logfilter ${example.args.join(' ')}`, ...example.output].join('\n')
+    expect(docs).toContain(block)
   })
 })

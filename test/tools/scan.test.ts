@@ -169,6 +169,23 @@ describe('scan', () => {
     expectNoSecrets(result.stderr)
   })
 
+  it('reports a line dropped by a user rule', async () => {
+    const rules = tempFile('rules.yaml', [
+      'version: 1',
+      'extends: default',
+      'rules:',
+      '  - id: drop-health-checks',
+      '    description: Health checks carry nothing worth keeping.',
+      '    match: { pattern: "GET /healthz", contains: ["/healthz"] }',
+      '    action: drop_line',
+      '',
+    ].join('\n'))
+    const path = tempFile('health.log', '{"msg":"GET /healthz 200"}\n{"msg":"fine"}\n')
+    const result = await runCli(['scan', '--rules', rules, path])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe(`${path}:1: drop-health-checks at (line): "(line dropped)"\n`)
+  })
+
   it('lists at most --max-findings', async () => {
     const result = await runCli(['scan', '--max-findings', '2', 'app.ndjson'])
     expect(result.code).toBe(1)
