@@ -1,6 +1,7 @@
 /**
  * Progress bar on stderr for long reads, drawn with cli-progress. By default it is on only when
- * stderr is a terminal, so logs and CI output never get bar lines. It never changes terminal
+ * stderr is a terminal and stdout is not, so logs and CI output never get bar lines, and the bar
+ * never overwrites results printed on the same terminal. It never changes terminal
  * settings (cursor, line wrapping) and installs no signal handlers, so Ctrl-C still stops the
  * program at once and leaves the terminal as it was.
  */
@@ -36,8 +37,8 @@ export class ReadProgress {
   private currentSource: LogSource | undefined
   private currentBytes = 0
 
-  constructor(label: string, mode: ProgressMode, sources: readonly LogSource[], stream: NodeJS.WriteStream = process.stderr) {
-    const enabled = mode === 'on' || (mode === 'auto' && stream.isTTY === true)
+  constructor(label: string, mode: ProgressMode, sources: readonly LogSource[], stream: NodeJS.WriteStream = process.stderr, results: NodeJS.WriteStream = process.stdout) {
+    const enabled = mode === 'on' || (mode === 'auto' && stream.isTTY === true && results.isTTY !== true)
     let total: number | undefined = 0
     for (const source of sources) total = source.bytes === undefined || total === undefined ? undefined : total + source.bytes
     this.total = total

@@ -14,7 +14,7 @@ import { OperationIndex, reconcile, type Window } from './reconcile-join.js'
 import { renderReconcileText } from './reconcile-render.js'
 import { ReportOutput } from './report-output.js'
 import { EXIT_FOUND, EXIT_OK, reportLeakCheckHits, runtimeFailure } from './shared.js'
-import { recordTimestamp } from './support-packet-collect.js'
+import { outputTimestamp } from './support-packet-collect.js'
 import { fetchUsage, MAX_RETRY_AFTER_SECONDS, PAGE_LIMIT } from './usage-api.js'
 import { loadUsageExport, type UsageRecord } from './usage-records.js'
 
@@ -204,7 +204,7 @@ export async function runReconcile(argv: readonly string[]): Promise<number> {
       block = undefined
       const output = filter.pipeline.processLine(line, flags)
       if (block === undefined || output === null) return
-      const timestamp = recordTimestamp(JSON.parse(output))
+      const timestamp = outputTimestamp(output)
       if (!index.add(block, timestamp) || timestamp === undefined) return
       if (firstTime === undefined || timestamp < firstTime) firstTime = timestamp
       if (lastTime === undefined || timestamp > lastTime) lastTime = timestamp

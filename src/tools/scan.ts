@@ -33,7 +33,8 @@ Options:
   --max-line-bytes N        longest line kept whole, in bytes (default 1048576)
   --max-findings N          findings listed in full (default ${DEFAULT_MAX_FINDINGS}); later ones are only counted
   --progress                draw a progress bar on stderr even when stderr is not a terminal
-  --no-progress             never draw the progress bar (default: only when stderr is a terminal)
+  --no-progress             never draw the progress bar (default: only when stderr is a terminal
+                            and stdout is not)
   --help                    print this help
 
 Example (text):

@@ -63,6 +63,17 @@ const TIME_KEYS = ['time', 'timestamp', '@timestamp', 'ts', 'date']
 /** Below this, a numeric timestamp is taken as seconds rather than milliseconds (1e11 s is in the year 5138). */
 const SECONDS_LIMIT = 1e11
 
+/** Reads the timestamp of a filtered output line; see recordTimestamp. */
+export function outputTimestamp(output: string): string | undefined {
+  let record: unknown
+  try {
+    record = JSON.parse(output)
+  } catch {
+    return undefined
+  }
+  return recordTimestamp(record)
+}
+
 /** Reads the record's timestamp as ISO 8601: pino's `time` (epoch milliseconds) or a date string under a usual key. */
 export function recordTimestamp(record: unknown): string | undefined {
   if (record === null || typeof record !== 'object') return undefined

@@ -15,7 +15,7 @@ import { FILTER_OPTION_SPECS, filterOptionsFrom, parseCount, parseToolArgs, pars
 import { logSources, readSources } from './log-input.js'
 import { ReportOutput } from './report-output.js'
 import { EXIT_FOUND, EXIT_OK, packageVersion, reportLeakCheckHits, runtimeFailure } from './shared.js'
-import { buildPacket, CaseMatcher, recordTimestamp, type CollectedRecord, type Selector } from './support-packet-collect.js'
+import { buildPacket, CaseMatcher, outputTimestamp, type CollectedRecord, type Selector } from './support-packet-collect.js'
 import { renderPacketJson, renderPacketMarkdown } from './support-packet-render.js'
 
 const COMMAND = 'support-packet'
@@ -162,7 +162,7 @@ export async function runSupportPacket(argv: readonly string[]): Promise<number>
       block = undefined
       const output = filter.pipeline.processLine(line, flags)
       if (block === undefined || output === null || !matcher.matches(block)) return
-      records.push({ source: source.label, line: lineNumber, timestamp: recordTimestamp(JSON.parse(output)), block })
+      records.push({ source: source.label, line: lineNumber, timestamp: outputTimestamp(output), block })
     })
   } catch (error) {
     return runtimeFailure(COMMAND, error)

@@ -246,6 +246,13 @@ describe('scan', () => {
     expectNoCanaries(run.stdout)
   })
 
+  it.skipIf(!hasScript)('draws no bar over findings on a terminal', () => {
+    const run = spawnSync('script', ['-q', '-e', '-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} scan app.ndjson`, '/dev/null'], { cwd: FIXTURES, encoding: 'utf8' })
+    expect(run.status).toBe(1)
+    expect(run.stdout).toContain('app.ndjson:1: redact-credential-keys at req.headers.authorization')
+    expect(run.stdout).not.toContain('scan [')
+  })
+
   it('streams a large file', async () => {
     const lines: string[] = []
     for (let index = 0; index < 60_000; index++) {
