@@ -62,7 +62,7 @@ Options:
   --help                print this help
 
 Example (text):
-  $ ${PROGRAM_NAME} reconcile --usage usage.json calls.log
+  $ ${PROGRAM_NAME} reconcile --usage usage.json calls.ndjson
   Reconciled 4 logged operations with 3 usage records (2026-05-04 to 2026-05-04, all scenes).
 
   Logged but never billed (1):

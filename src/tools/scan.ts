@@ -20,7 +20,7 @@ const COMMAND = 'scan'
 const DEFAULT_MAX_FINDINGS = 1000
 
 export const SCAN_HELP = `Usage: ${PROGRAM_NAME} scan [options] [FILE...]
-       ${PROGRAM_NAME} scan [options] < app.log
+       ${PROGRAM_NAME} scan [options] < app.ndjson
 
 Audits logs that were already written, without changing them. Every line goes through the
 filter's rules in report mode, and each rule hit is listed with its file, line, key path, rule id
@@ -38,15 +38,15 @@ Options:
   --help                    print this help
 
 Example (text):
-  $ ${PROGRAM_NAME} scan app.log
-  app.log:1: redact-credential-keys at req.headers.authorization: "[REDACTED]" (56 chars)
-  app.log:2: stub-chat-content at req.body.messages[0].content: "{\\"redacted\\":\\"prompt\\",\\"chars\\":32}" (32 chars)
-  app.log:3: drop-provider-task-ids at provider_task_id: "(dropped)" (29 chars)
-  app.log:4: redact-management-tokens at (text): "retrying with token mt-[REDACTED] after 401" (31 chars)
+  $ ${PROGRAM_NAME} scan app.ndjson
+  app.ndjson:1: redact-credential-keys at req.headers.authorization: "[REDACTED]" (56 chars)
+  app.ndjson:2: stub-chat-content at req.body.messages[0].content: "{\\"redacted\\":\\"prompt\\",\\"chars\\":32}" (32 chars)
+  app.ndjson:3: drop-provider-task-ids at provider_task_id: "(dropped)" (29 chars)
+  app.ndjson:4: redact-management-tokens at (text): "retrying with token mt-[REDACTED] after 401" (31 chars)
   ${PROGRAM_NAME}: scan: 4 findings on 4 of 5 lines in 1 file: drop-provider-task-ids 1, redact-credential-keys 1, redact-management-tokens 1, stub-chat-content 1
 
 Example (json, shortened):
-  {"findings":[{"file":"app.log","line":1,"path":"req.headers.authorization",
+  {"findings":[{"file":"app.ndjson","line":1,"path":"req.headers.authorization",
     "rule":"redact-credential-keys","action":"redact","target":"value","preview":"[REDACTED]",
     "chars":56}, ...],"summary":{"files":1,"lines":5,"lines_with_findings":4,"findings":4,
     "listed":4,"by_rule":{"drop-provider-task-ids":1, ...}}}
@@ -54,7 +54,7 @@ Example (json, shortened):
 Example (sarif, one result of runs[0].results):
   {"ruleId":"redact-credential-keys","ruleIndex":7,"level":"error","message":{"text":
     "redact-credential-keys (redact) matched req.headers.authorization. The filter writes: [REDACTED]"},
-    "locations":[{"physicalLocation":{"artifactLocation":{"uri":"app.log"},"region":{"startLine":1}},
+    "locations":[{"physicalLocation":{"artifactLocation":{"uri":"app.ndjson"},"region":{"startLine":1}},
     "logicalLocations":[{"fullyQualifiedName":"req.headers.authorization","kind":"member"}]}]}
   Credentials and banned fields are errors; prompts and personal data (stub, hmac) are warnings.
 

@@ -257,7 +257,7 @@ describe('reconcile configuration', () => {
       message: 'tokenlab-logfilter: command line: reconcile --scene: unknown scene; use one of "chat", "image", "audio", "video", "embedding", "rerank", "translation", "music", "3d", "realtime"',
     },
   ])('rejects $name', async ({ args, env, message }) => {
-    const result = await runCli(['reconcile', ...args, 'calls.log'], { env, cwd: EXAMPLE_FOLDER })
+    const result = await runCli(['reconcile', ...args, 'calls.ndjson'], { env, cwd: EXAMPLE_FOLDER })
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     expect(result.stderr).toBe(`${message}\n`)
@@ -301,14 +301,14 @@ describe('reconcile with a usage export', () => {
   })
 
   it('narrows usage to the date window', async () => {
-    const result = await runCli(['reconcile', '--usage', 'usage.json', '--start-date', '2026-05-04T10:00:00Z', '--end-date', '2026-05-04T10:30:00Z', 'calls.log'], { cwd: EXAMPLE_FOLDER })
+    const result = await runCli(['reconcile', '--usage', 'usage.json', '--start-date', '2026-05-04T10:00:00Z', '--end-date', '2026-05-04T10:30:00Z', 'calls.ndjson'], { cwd: EXAMPLE_FOLDER })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('Billed but never logged (0):\n  none')
     expect(result.stdout).toContain('usage records 3: matched 1, never logged 0, outside --scene or dates 2')
   })
 
   it('exits 0 when everything reconciles', async () => {
-    const logs = tempFile('calls.log', [
+    const logs = tempFile('calls.ndjson', [
       JSON.stringify({ time: Date.parse('2026-05-04T10:00:00Z'), res: { statusCode: 200, headers: { 'x-request-id': 'req_fake8001chat', 'x-billing-transaction-id': 'btx_fake8001chat00000000' } } }),
     ].join('\n') + '\n')
     const clean = await runCli(['reconcile', '--usage', join(EXAMPLE_FOLDER, 'usage.json'), '--end-date', '2026-05-04T10:30:00Z', logs])

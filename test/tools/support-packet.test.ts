@@ -34,7 +34,7 @@ interface PacketJson {
 }
 
 function tempLog(lines: readonly unknown[]): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'packet-')), 'app.log')
+  const path = join(mkdtempSync(join(tmpdir(), 'packet-')), 'app.ndjson')
   writeFileSync(path, lines.map((line) => JSON.stringify(line)).join('\n') + '\n')
   return path
 }
