@@ -83,7 +83,11 @@ export class PreviewBuilder {
     })
   }
 
-  /** The text around the `ordinal`-th redaction in `text`, or undefined when it has none. */
+  /**
+   * Returns the text around the `ordinal`-th redaction in `text`, or undefined when it has none.
+   * NOTE: a censor string that was already in the input (a line filtered before) counts as a
+   * redaction too, so the window can then show a neighbouring one; it is still filtered output.
+   */
   private window(text: string, ordinal: number): string | undefined {
     const markers = this.markers
     markers.lastIndex = 0
