@@ -15,6 +15,7 @@ import { OutputBatcher } from './output.js'
 import { loadRuleSet, packageRoot } from './rules/load.js'
 import { isSidecarInvocation } from './sidecar/options.js'
 import { runSidecar } from './sidecar/run.js'
+import { SUBCOMMAND_HELP, runSubcommand } from './tools/index.js'
 
 const EXIT_OK = 0
 const EXIT_RUNTIME = 1
@@ -45,7 +46,8 @@ Environment:
                                 data and prompts; without it, personal data is redacted
 
 Exit codes: 0 done (also when stdout is closed early), 1 runtime failure, 2 configuration error.
-`
+
+${SUBCOMMAND_HELP}`
 
 interface CliFlags {
   readonly options: FilterOptionsInput
@@ -173,6 +175,14 @@ function runFilter(filter: Filter, graceMs: number): void {
 }
 
 function main(argv: readonly string[]): void {
+  // The filter takes no positional arguments, so a leading word is a subcommand (src/tools/).
+  const command = argv[0]
+  if (command !== undefined && !command.startsWith('-')) {
+    void runSubcommand(command, argv.slice(1)).then((exitCode) => {
+      process.exitCode = exitCode
+    })
+    return
+  }
   let flags: CliFlags
   let filter: Filter
   try {

@@ -39,7 +39,7 @@ export function parseFilterOptions(input: unknown, origin: string): FilterOption
     const key = issue.path.map(String).join('.')
     const flag = OPTION_FLAGS[key as keyof FilterOptions]
     const where = flag === undefined || origin !== 'command line' ? `${origin}: ${key || 'options'}` : `${origin}: ${flag.split(' ')[0]}`
-    return formatMessage(where, issue.message, fixFor(issue))
+    return formatMessage(where, issue.message, fixForOptionIssue(issue))
   })
   const first = result.error.issues[0]
   const error = new LogfilterError('INVALID_OPTION', origin, first?.message ?? 'invalid option', 'see --help')
@@ -47,7 +47,8 @@ export function parseFilterOptions(input: unknown, origin: string): FilterOption
   throw error
 }
 
-function fixFor(issue: z.core.$ZodIssue): string {
+/** The fix part of a message for a zod issue in option values. */
+export function fixForOptionIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `remove it; the options are ${Object.keys(OPTION_FLAGS).join(', ')}`

@@ -221,7 +221,7 @@ export function buildNormalizedBlock(
     }
   }
 
-  if (config.hints && (block.status_code !== undefined || block.error !== undefined)) {
+  if (config.hints && (block.status_code !== undefined || block.error !== undefined || block.conflicts !== undefined)) {
     const hint = findHint(rules, block)
     if (hint !== undefined) block.hint = hint
   }
@@ -318,6 +318,7 @@ function findHint(rules: CompiledRules, block: NormalizedBlock): NormalizedBlock
     if (hint.status !== undefined && (block.status_code === undefined || !hint.status.includes(block.status_code))) continue
     if (hint.error_types !== undefined && (block.error?.type === undefined || !hint.error_types.includes(block.error.type))) continue
     if (hint.error_codes !== undefined && (block.error?.code === undefined || !hint.error_codes.includes(block.error.code))) continue
+    if (hint.conflicts !== undefined && !hint.conflicts.some((field) => block.conflicts?.[field] !== undefined)) continue
     return { id: hint.id, first_check: hint.first_check, docs: hint.docs }
   }
   return undefined
