@@ -13,6 +13,9 @@ import { normalizedBlockJsonSchema } from './normalized-schema.js'
 import { OPTION_FLAGS, type FilterOptionsInput } from './options.js'
 import { OutputBatcher } from './output.js'
 import { loadRuleSet, packageRoot } from './rules/load.js'
+import { isSidecarInvocation } from './sidecar/options.js'
+import { runSidecar } from './sidecar/run.js'
+import { SUBCOMMAND_HELP, runSubcommand } from './tools/index.js'
 
 const EXIT_OK = 0
 const EXIT_RUNTIME = 1
@@ -31,6 +34,7 @@ Options:
   ${OPTION_FLAGS.maxLineBytes.padEnd(24)}longest line kept whole, in bytes (default 1048576); longer lines are cut
   ${OPTION_FLAGS.summary.padEnd(24)}write the run summary to stderr at the end (default counts)
   --grace-ms N            on SIGTERM or SIGINT, time in milliseconds to flush before exiting (default ${DEFAULT_GRACE_MS})
+  --input PATH            sidecar mode: read and follow log files instead of stdin (see --input x --help)
   --check-rules           load and compile the rules, report problems, and exit
   --print-rules           print the effective rule set (after extends, disable and overrides) as YAML
   --print-schema          print the JSON Schema of the normalized "tokenlab" block
@@ -42,7 +46,8 @@ Environment:
                                 data and prompts; without it, personal data is redacted
 
 Exit codes: 0 done (also when stdout is closed early), 1 runtime failure, 2 configuration error.
-`
+
+${SUBCOMMAND_HELP}`
 
 interface CliFlags {
   readonly options: FilterOptionsInput
@@ -170,6 +175,14 @@ function runFilter(filter: Filter, graceMs: number): void {
 }
 
 function main(argv: readonly string[]): void {
+  // The filter takes no positional arguments, so a leading word is a subcommand (src/tools/).
+  const command = argv[0]
+  if (command !== undefined && !command.startsWith('-')) {
+    void runSubcommand(command, argv.slice(1)).then((exitCode) => {
+      process.exitCode = exitCode
+    })
+    return
+  }
   let flags: CliFlags
   let filter: Filter
   try {
@@ -218,4 +231,6 @@ function main(argv: readonly string[]): void {
   runFilter(filter, flags.graceMs)
 }
 
-main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+if (isSidecarInvocation(argv)) void runSidecar(argv)
+else main(argv)

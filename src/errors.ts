@@ -18,6 +18,8 @@ export type LogfilterErrorCode =
   | 'RULES_UNREADABLE'
   | 'UNSAFE_PATTERN'
   | 'INVALID_PATH'
+  | 'INVALID_STATE_FILE'
+  | 'OUTPUT_UNAVAILABLE'
 
 export class LogfilterError extends Error {
   readonly code: LogfilterErrorCode

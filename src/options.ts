@@ -73,7 +73,7 @@ function parseOptions<Schema extends z.ZodObject>(schema: Schema, input: unknown
     const key = issue.path.map(String).join('.')
     const flag = OPTION_FLAGS[key as keyof FilterOptions]
     const where = flag === undefined || origin !== 'command line' ? `${origin}: ${key || 'options'}` : `${origin}: ${flag.split(' ')[0]}`
-    return formatMessage(where, issue.message, fixFor(issue, Object.keys(schema.shape), reference))
+    return formatMessage(where, issue.message, fixForOptionIssue(issue, Object.keys(schema.shape), reference))
   })
   const first = result.error.issues[0]
   const error = new LogfilterError('INVALID_OPTION', origin, first?.message ?? 'invalid option', reference)
@@ -81,7 +81,11 @@ function parseOptions<Schema extends z.ZodObject>(schema: Schema, input: unknown
   throw error
 }
 
-function fixFor(issue: z.core.$ZodIssue, optionNames: readonly string[], reference: string): string {
+/**
+ * Returns the fix part of a message for a zod issue in option values. `optionNames` lists the
+ * valid options, and `reference` is the fix when none more exact applies.
+ */
+export function fixForOptionIssue(issue: z.core.$ZodIssue, optionNames: readonly string[] = Object.keys(OPTION_FLAGS), reference = 'see --help'): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `remove it; the options are ${optionNames.join(', ')}`
@@ -127,9 +131,9 @@ export function optionsTableMarkdown(): string {
     const type = inner === 'enum' ? 'string' : inner === 'union' ? 'string or number' : inner
     const fallback = definition.defaultValue === undefined ? 'none' : `\`${JSON.stringify(definition.defaultValue)}\``
     const flag = OPTION_FLAGS[name as keyof FilterOptions]
-    // A `|` inside a table cell ends the cell even within backticks, so it is escaped.
-    const flagCell = flag === undefined ? 'none (transport only)' : `\`${flag.replaceAll('|', '\\|')}\``
-    rows.push(`| \`${name}\` | ${flagCell} | ${type} | ${fallback} | ${schema.description ?? ''} |`)
+    const flagCell = flag === undefined ? 'none (transport only)' : `\`${flag}\``
+    const cells = [`\`${name}\``, flagCell, type, fallback, schema.description ?? '']
+    rows.push(`| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`)
   }
   return rows.join('\n')
 }

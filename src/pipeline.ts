@@ -14,12 +14,13 @@
 import { dataMessages } from './errors.js'
 import type { CompiledRule, CompiledRules } from './rules/compile.js'
 import type { PathSegment } from './rules/paths.js'
-import { IDENTIFIER_FIELDS } from './rules/schema.js'
+import { IDENTIFIER_FIELDS, type Action } from './rules/schema.js'
 import type { NormalizedBlock } from './normalized-schema.js'
 import { emptySummary, increment, type Summary } from './summary.js'
 import { setOwn } from './stages/actions.js'
 import { leakCheck } from './stages/leak-check.js'
-import { DepthExceeded, LineState } from './stages/line-state.js'
+import { isJsonObjectText } from './scan/json-check.js'
+import { DepthExceeded, LineState, MAX_DEPTH, type HitTarget, type KeyPathSegment } from './stages/line-state.js'
 import { buildNormalizedBlock, type NormalizeReport } from './stages/normalize.js'
 import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js'
 import { CUT_MARKER, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
@@ -32,6 +33,25 @@ export interface LineFlags {
   /** The line was longer than the limit and was cut; its size in bytes before the cut. */
   readonly originalBytes?: number
   readonly keptBytes?: number
+}
+
+/**
+ * One rule hit, as report mode delivers it. It never carries the matched value: only where it
+ * was and how long it was.
+ */
+export interface RuleHit {
+  /** The rule id, or `leak-check/<shape>` for a secret the leak check found after every rule ran. */
+  readonly ruleId: string
+  readonly action: Action
+  /**
+   * Key path from the record root (numbers are array indexes). A JSON document inside a string
+   * continues the path of the string's key. Empty for the text path and for whole-line hits.
+   * Each key has been through redactText, so a key that is itself a secret appears redacted.
+   */
+  readonly path: readonly KeyPathSegment[]
+  readonly target: HitTarget
+  /** Length of the matched text in UTF-16 code units; -1 when it was not a string (an object, say). */
+  readonly chars: number
 }
 
 export type WarningKind = 'unparsed' | 'too_long' | 'internal_error' | 'leak_check'
@@ -47,11 +67,26 @@ export interface PipelineOptions {
    */
   readonly onNormalized?: (block: NormalizedBlock) => void
   /**
+   * Report mode: receives every rule hit of a line, in walk order, after processLine has finished
+   * the line and before it returns. Without it the walk does not track key paths.
+   */
+  readonly onRuleHit?: (hit: RuleHit) => void
+  /**
    * Skip the prefilter and run every rule on every line. The output must be the same; tests use
    * this to check that the prefilter never hides a line from a rule.
    */
   readonly disablePrefilter?: boolean
 }
+
+interface PendingHit {
+  readonly ruleIndex: number
+  readonly path: KeyPathSegment[]
+  readonly target: HitTarget
+  readonly chars: number
+}
+
+/** Distinct keys whose redacted form report mode keeps, so a repeated key is redacted once. */
+const KEY_CACHE_LIMIT = 10_000
 
 const ALL_BITS = 0x7fffffff
 
@@ -67,6 +102,10 @@ export class Pipeline {
   private readonly warningLimit: number
   private readonly warningCounts = new Map<WarningKind, number>()
   private readonly usePrefilter: boolean
+  private readonly onRuleHit: ((hit: RuleHit) => void) | undefined
+  private readonly pendingHits: PendingHit[] = []
+  private readonly pendingLineHits: RuleHit[] = []
+  private readonly redactedKeys = new Map<string, string>()
 
   constructor(rules: CompiledRules, options: PipelineOptions = {}) {
     this.rules = rules
@@ -78,6 +117,13 @@ export class Pipeline {
     this.onNormalized = options.onNormalized
     this.warningLimit = options.warningLimit ?? 20
     this.usePrefilter = options.disablePrefilter !== true
+    this.onRuleHit = options.onRuleHit
+    if (this.onRuleHit !== undefined) {
+      const line = this.line
+      const path: KeyPathSegment[] = []
+      line.path = path
+      line.onHit = (ruleIndex, target, chars) => this.pendingHits.push({ ruleIndex, path: path.slice(), target, chars })
+    }
   }
 
   /**
@@ -94,10 +140,32 @@ export class Pipeline {
       output = this.failClosed(raw, error)
     }
     if (output !== null) summary.lines_out++
+    if (this.onRuleHit !== undefined) this.deliverHits(this.onRuleHit)
     return output
   }
 
-  private processUnchecked(raw: string, flags: LineFlags | undefined): string | null {
+  /**
+   * Redacts free text with every value detector, as the text path does, then runs the leak check.
+   * Nothing is counted. Call it between lines, never while processLine runs.
+   */
+  redactText(text: string): string {
+    const line = this.line
+    const onHit = line.onHit
+    line.onHit = undefined
+    try {
+      line.reset(ALL_BITS)
+      line.classifyKeys = true
+      line.collect = false
+      const redacted = this.walker.scanString(text, true, 0) as string
+      return leakCheck(redacted, this.rules.censor, line.spans).text
+    } finally {
+      line.reset(0)
+      line.onHit = onHit
+    }
+  }
+
+  private processUnchecked(input: string, flags: LineFlags | undefined): string | null {
+    let raw = input
     const rules = this.rules
     if (flags?.originalBytes !== undefined) {
       this.warn('too_long', dataMessages.tooLong(this.summary.lines_in, flags.originalBytes, flags.keptBytes ?? raw.length))
@@ -105,10 +173,12 @@ export class Pipeline {
       return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes: flags.originalBytes, keptBytes: flags.keptBytes ?? kept.length })
     }
     if (flags?.invalidUtf8) return this.unparsed(raw, 'invalid_utf8')
+    // A byte-order mark (files saved by some Windows tools) would make the line non-JSON.
+    if (raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1)
 
     if (isBlank(raw)) {
       if (this.emptyLineRule !== undefined) {
-        increment(this.summary.lines_dropped, this.emptyLineRule.id)
+        this.dropLine(this.emptyLineRule)
         return null
       }
       return this.textPath(raw, { reason: 'empty' })
@@ -120,19 +190,22 @@ export class Pipeline {
       const pattern = rule.pattern as RegExp
       pattern.lastIndex = 0
       if (pattern.test(raw)) {
-        increment(this.summary.lines_dropped, rule.id)
+        this.dropLine(rule)
         return null
       }
     }
 
+    // No rule can fire: a valid JSON object goes out as it came in, without a parse.
+    const noRuleApplies = mask === 0 && this.lineMatchRules.length === 0
+    if (noRuleApplies && isJsonObjectText(raw, MAX_DEPTH)) return raw
     const parsed = parseLine(raw, (mask & rules.longNumberBit) !== 0)
     if (!parsed.ok) return this.unparsed(raw, parsed.reason)
-    if (mask === 0 && this.lineMatchRules.length === 0) return raw
+    if (noRuleApplies) return raw
 
     const record = parsed.record
     for (const rule of this.lineMatchRules) {
       if (rule.kind === 'paths' && rule.paths.some((path) => pathExists(record, path))) {
-        increment(this.summary.lines_dropped, rule.id)
+        this.dropLine(rule)
         return null
       }
     }
@@ -182,6 +255,8 @@ export class Pipeline {
 
   private textPath(text: string, details: UnparsedDetails): string {
     increment(this.summary.unparsed, details.reason)
+    // Hits from a walk that gave up (too deep, a stage failure) would be reported twice.
+    this.pendingHits.length = 0
     const line = this.line
     line.reset(ALL_BITS)
     line.classifyKeys = true
@@ -200,6 +275,7 @@ export class Pipeline {
       return this.textPath(raw, { reason: 'internal_error' })
     } catch {
       // Even the text path failed: emit a record that says so and carries none of the line.
+      this.pendingHits.length = 0
       increment(this.summary.unparsed, 'internal_error')
       return wrapText('', { reason: 'internal_error' })
     }
@@ -211,8 +287,36 @@ export class Pipeline {
     for (const shape of result.hits) {
       increment(this.summary.leak_check_hits, shape)
       this.warn('leak_check', dataMessages.leakCheckHit(this.summary.lines_in, shape))
+      if (this.onRuleHit !== undefined) this.pendingLineHits.push({ ruleId: `leak-check/${shape}`, action: 'redact', path: [], target: 'line', chars: -1 })
     }
     return result.text
+  }
+
+  private dropLine(rule: CompiledRule): void {
+    increment(this.summary.lines_dropped, rule.id)
+    if (this.onRuleHit !== undefined) this.pendingLineHits.push({ ruleId: rule.id, action: rule.action, path: [], target: 'line', chars: -1 })
+  }
+
+  /** Report mode: hands the line's hits to the listener, with every key in their paths redacted. */
+  private deliverHits(listener: (hit: RuleHit) => void): void {
+    const pending = this.pendingHits.splice(0)
+    const lineHits = this.pendingLineHits.splice(0)
+    for (const hit of pending) {
+      const rule = this.rules.rules[hit.ruleIndex] as CompiledRule
+      const path = hit.path.map((segment) => (typeof segment === 'string' ? this.redactKey(segment) : segment))
+      listener({ ruleId: rule.id, action: rule.action, path, target: hit.target, chars: hit.chars })
+    }
+    for (const hit of lineHits) listener(hit)
+  }
+
+  private redactKey(key: string): string {
+    let redacted = this.redactedKeys.get(key)
+    if (redacted === undefined) {
+      redacted = this.redactText(key)
+      if (this.redactedKeys.size >= KEY_CACHE_LIMIT) this.redactedKeys.clear()
+      this.redactedKeys.set(key, redacted)
+    }
+    return redacted
   }
 
   private countRuleHits(): void {

@@ -81,10 +81,16 @@ export const hintSchema = z
     status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
     error_types: nonEmptyStrings.optional(),
     error_codes: nonEmptyStrings.optional(),
+    /** Matches a record that carried several values of one of these identifiers. */
+    conflicts: z.array(z.enum(IDENTIFIER_FIELDS)).min(1).optional(),
     first_check: z.string().min(1),
     docs: z.string().url('must be a URL'),
   })
   .strict()
+  .refine(
+    (hint) => hint.status !== undefined || hint.error_types !== undefined || hint.error_codes !== undefined || hint.conflicts !== undefined,
+    'a hint needs at least one condition (status, error_types, error_codes or conflicts), or it would match every error record',
+  )
 
 export type HintSpec = z.infer<typeof hintSchema>
 

@@ -57,7 +57,8 @@ class LazyDfa implements Prefilter {
 
   private readonly stateIds = new Map<string, number>()
   private readonly stateSets: number[][] = []
-  private outputs = new Int32Array(64)
+  /** Row length of the transition table: one column per character class, then the output bits. */
+  private readonly stride: number
   private table: Int32Array
 
   constructor(fragments: readonly Fragment[]) {
@@ -86,7 +87,8 @@ class LazyDfa implements Prefilter {
       ;(starts[classes[0] as number] as number[]).push(encode(fragment, 1))
     }
     this.startsByClass = starts
-    this.table = new Int32Array(this.outputs.length * classCount).fill(UNKNOWN)
+    this.stride = classCount + 1
+    this.table = new Int32Array(64 * this.stride).fill(UNKNOWN)
     this.intern([])
   }
 
@@ -96,21 +98,21 @@ class LazyDfa implements Prefilter {
 
   scan(text: string): number {
     const classOf = this.classOf
-    const stride = this.classCount
+    const outputColumn = this.classCount
     let table = this.table
-    let outputs = this.outputs
-    let state = 0
+    // `offset` is the row of the current state: state * stride. Rows hold the next state's row
+    // per character class, then the state's output bits in the last column.
+    let offset = 0
     let mask = 0
     for (let index = 0; index < text.length; index++) {
       const symbol = classOf[text.charCodeAt(index)] as number
-      let next = table[state * stride + symbol] as number
+      let next = table[offset + symbol] as number
       if (next === UNKNOWN) {
-        next = this.buildTransition(state, symbol)
+        next = this.buildTransition(offset / this.stride, symbol) * this.stride
         table = this.table
-        outputs = this.outputs
       }
-      state = next
-      mask |= outputs[state] as number
+      offset = next
+      mask |= table[offset + outputColumn] as number
     }
     return mask
   }
@@ -128,7 +130,7 @@ class LazyDfa implements Prefilter {
       else if (isSeparator && this.fragmentSkips[fragment]) next.add(nfaState)
     }
     const target = this.intern([...next].sort((a, b) => a - b))
-    this.table[state * this.classCount + symbol] = target
+    this.table[state * this.stride + symbol] = target * this.stride
     return target
   }
 
@@ -145,20 +147,14 @@ class LazyDfa implements Prefilter {
       const fragment = nfaState >>> 8
       if ((nfaState & 0xff) === (this.fragmentClasses[fragment] as readonly number[]).length) output |= this.fragmentBits[fragment] as number
     }
-    this.outputs[id] = output
+    this.table[id * this.stride + this.classCount] = output
     return id
   }
 
   private ensureCapacity(states: number): void {
-    if (states <= this.outputs.length) {
-      if (this.table.length >= states * this.classCount) return
-    }
-    const capacity = Math.max(states, this.outputs.length * 2)
-    const outputs = new Int32Array(capacity)
-    outputs.set(this.outputs)
-    this.outputs = outputs
-    const table = new Int32Array(capacity * this.classCount).fill(UNKNOWN)
-    table.set(this.table.subarray(0, Math.min(this.table.length, table.length)))
+    if (this.table.length >= states * this.stride) return
+    const table = new Int32Array(Math.max(states, (this.table.length / this.stride) * 2) * this.stride).fill(UNKNOWN)
+    table.set(this.table)
     this.table = table
   }
 }

@@ -5,9 +5,20 @@
 import type { IdentifierField } from '../rules/schema.js'
 import { SpanList } from '../detectors/spans.js'
 
+/** Target of a rule hit: a whole value, a span of a string, an object key, or the whole line. */
+export type HitTarget = 'value' | 'span' | 'key' | 'line'
+
+/** One segment of a key path: an object key or an array index. */
+export type KeyPathSegment = string | number
+
+/** Receives each rule hit in report mode: the rule index, what it touched and the length of the matched text. */
+export type HitListener = (ruleIndex: number, target: HitTarget, chars: number) => void
+
 export interface IdentifierCandidate {
   readonly field: IdentifierField
   readonly value: string
+  /** Found under a `req` or `request` object: the caller's side, such as a gateway's X-Request-ID. */
+  readonly fromRequest: boolean
 }
 
 /** Thrown by the walk when a record nests deeper than MAX_DEPTH; the line takes the text path. */
@@ -39,6 +50,16 @@ export class LineState {
   readonly spans = new SpanList()
   /** Nesting of JSON documents inside strings, to bound it. */
   jsonInStringDepth = 0
+  /** How many `req`/`request` objects the walk is inside. */
+  requestDepth = 0
+  /**
+   * Report mode only (undefined otherwise, so a normal run pays one check per hit and per key):
+   * the key path of the node being walked, and the listener that hit() calls.
+   */
+  path: KeyPathSegment[] | undefined
+  onHit: HitListener | undefined
+  /** Set by the walk while it scans an object key, so that hits report target "key". */
+  inKey = false
 
   constructor(ruleCount: number) {
     this.ruleHits = new Int32Array(ruleCount)
@@ -51,20 +72,36 @@ export class LineState {
     this.clearRuleCounts()
     this.candidates.length = 0
     this.jsonInStringDepth = 0
+    this.requestDepth = 0
+    this.inKey = false
+    if (this.path !== undefined) this.path.length = 0
   }
 
-  /** Records that a rule replaced a value or a span. */
-  hit(ruleIndex: number): void {
+  /**
+   * Records that a rule replaced a value or a span. `chars` is the length of the matched text,
+   * or -1 when it is not a string.
+   */
+  hit(ruleIndex: number, target: HitTarget = 'value', chars = -1): void {
     if (this.ruleHits[ruleIndex] === 0 && this.ruleDrops[ruleIndex] === 0) this.touchedRules.push(ruleIndex)
     this.ruleHits[ruleIndex] = (this.ruleHits[ruleIndex] as number) + 1
     this.changed = true
+    if (this.onHit !== undefined) this.onHit(ruleIndex, this.inKey ? 'key' : target, chars)
   }
 
-  /** Records that a rule deleted a key or an array element. */
-  dropped(ruleIndex: number): void {
+  /** Report mode: sets the path to the first `depth - 1` segments of the current one plus `segment`. */
+  enter(depth: number, segment: KeyPathSegment): void {
+    const path = this.path
+    if (path === undefined) return
+    path.length = depth - 1
+    path.push(segment)
+  }
+
+  /** Records that a rule deleted a key or an array element (or a key holding a matched string). */
+  dropped(ruleIndex: number, target: HitTarget = 'value', chars = -1): void {
     if (this.ruleHits[ruleIndex] === 0 && this.ruleDrops[ruleIndex] === 0) this.touchedRules.push(ruleIndex)
     this.ruleDrops[ruleIndex] = (this.ruleDrops[ruleIndex] as number) + 1
     this.changed = true
+    if (this.onHit !== undefined) this.onHit(ruleIndex, this.inKey ? 'key' : target, chars)
   }
 
   clearRuleCounts(): void {

@@ -21,6 +21,10 @@ export interface NormalizeReport {
 
 type Json = Record<string, unknown>
 
+function isRecord(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
 function own(target: unknown, key: string): unknown {
   if (target === null || typeof target !== 'object' || Array.isArray(target)) return undefined
   return Object.hasOwn(target, key) ? (target as Json)[key] : undefined
@@ -91,7 +95,10 @@ function publicError(value: unknown): NormalizedBlock['error'] | undefined {
   const message = own(value, 'message')
   if (typeof type !== 'string' && typeof code !== 'string' && typeof message !== 'string') return undefined
   const error: NonNullable<NormalizedBlock['error']> = {}
-  if (typeof type === 'string') error.type = type
+  // pino's err serializer rewrites a nested object that has a `message` as an error: it sets
+  // `type` to the class name ("Object") and adds `stack`. That `type` is not TokenLab's.
+  const serializedByPino = typeof own(value, 'stack') === 'string'
+  if (typeof type === 'string' && !serializedByPino) error.type = type
   if (typeof code === 'string') error.code = code
   else if (typeof code === 'number') error.code = String(code)
   if (typeof message === 'string') error.message = message
@@ -155,14 +162,20 @@ export function buildNormalizedBlock(
     if (list !== undefined) block[field] = list[0] as string
   }
 
+  // pino-http's `req` is the request the application is serving, bound to every line logged
+  // through req.log. It describes the call only when the record has no outgoing request of its
+  // own (`request`, or an HTTP client error's config or request).
+  const hasOutgoing = [request, own(err, 'config'), own(err, 'request')].some(isRecord)
+  const incoming = hasOutgoing ? undefined : req
+
   // Root-level body, payload and params count as a request body only when they name a model
   // and carry none of the fields of a response body.
   const requestShaped = (value: unknown): unknown =>
     own(value, 'model') !== undefined && !RESPONSE_FIELDS.some((field) => own(value, field) !== undefined) ? value : undefined
   const requestBodies = [
-    own(req, 'body'),
     own(request, 'body'),
     ownPath(err, 'request', 'body'),
+    own(incoming, 'body'),
     requestShaped(own(record, 'body')),
     requestShaped(own(record, 'payload')),
     requestShaped(own(record, 'params')),
@@ -170,7 +183,7 @@ export function buildNormalizedBlock(
   const model = firstString([...bodies, ...requestBodies], ['model'], 128)
   if (model !== undefined) block.model = model
 
-  const httpContainers = [record, req, request, own(err, 'config'), own(err, 'request')]
+  const httpContainers = [record, request, own(err, 'config'), own(err, 'request'), incoming]
   const endpointSource = firstString(httpContainers, ['endpoint', 'path', 'url'], 2048)
   const endpoint = endpointSource === undefined ? undefined : endpointPath(endpointSource)
   if (endpoint !== undefined) block.endpoint = endpoint
@@ -208,7 +221,7 @@ export function buildNormalizedBlock(
     }
   }
 
-  if (config.hints && (block.status_code !== undefined || block.error !== undefined)) {
+  if (config.hints && (block.status_code !== undefined || block.error !== undefined || block.conflicts !== undefined)) {
     const hint = findHint(rules, block)
     if (hint !== undefined) block.hint = hint
   }
@@ -226,7 +239,12 @@ function collectIdentifiers(
     if (list === undefined) values[field] = [value]
     else if (!list.includes(value)) list.push(value)
   }
-  for (const candidate of candidates) {
+  // TokenLab's identifiers arrive on the response side; a `req`/`request` value (a gateway's
+  // X-Request-ID, a task id sent as input) comes first only when nothing else was found.
+  const ordered = candidates.some((candidate) => candidate.fromRequest)
+    ? [...candidates.filter((candidate) => !candidate.fromRequest), ...candidates.filter((candidate) => candidate.fromRequest)]
+    : candidates
+  for (const candidate of ordered) {
     const value = candidate.field === 'poll_url' ? pollUrlPath(candidate.value) : candidate.value.trim()
     if (!config.formats[candidate.field].test(value)) {
       report.invalid[candidate.field] = (report.invalid[candidate.field] ?? 0) + 1
@@ -300,6 +318,7 @@ function findHint(rules: CompiledRules, block: NormalizedBlock): NormalizedBlock
     if (hint.status !== undefined && (block.status_code === undefined || !hint.status.includes(block.status_code))) continue
     if (hint.error_types !== undefined && (block.error?.type === undefined || !hint.error_types.includes(block.error.type))) continue
     if (hint.error_codes !== undefined && (block.error?.code === undefined || !hint.error_codes.includes(block.error.code))) continue
+    if (hint.conflicts !== undefined && !hint.conflicts.some((field) => block.conflicts?.[field] !== undefined)) continue
     return { id: hint.id, first_check: hint.first_check, docs: hint.docs }
   }
   return undefined

@@ -85,6 +85,7 @@ export class RecordWalker {
 
   /** Walks the value stored under `key` of the root (the normalized block), with the paths that lead there. */
   walkRootChild(key: string, value: Record<string, unknown>): void {
+    this.line.enter(1, key)
     const nodes = this.rules.rootPaths ? childNodes([this.rules.rootPaths], key) : undefined
     this.walkObject(value, nodes, 2)
   }
@@ -100,6 +101,7 @@ export class RecordWalker {
     const keys = line.classifyKeys || scanValues ? Object.keys(target) : pathKeys(target, nodes)
     for (const key of keys) {
       const value = target[key]
+      line.enter(depth, key)
       const keyClass = line.classifyKeys ? rules.keyClass(key) : undefined
       let next = childNodes(nodes, key)
       if (keyClass !== undefined && keyClass.anywhere.length > 0) next = next ? next.concat(keyClass.anywhere) : [...keyClass.anywhere]
@@ -107,14 +109,14 @@ export class RecordWalker {
       const rule = chooseRule(next, keyClass?.rules, value)
       if (rule !== undefined && rule.action === 'drop') {
         delete target[key]
-        line.dropped(rule.index)
+        line.dropped(rule.index, 'value', textLength(value))
         continue
       }
       if (line.collect && keyClass !== undefined) this.collect(key, keyClass.identifier, value)
 
       if (rule !== undefined) {
         setOwn(target, key, applyToValue(rule, value, rules, line.spans))
-        line.hit(rule.index)
+        line.hit(rule.index, 'value', textLength(value))
       } else if (typeof value === 'string') {
         if (scanValues) {
           const replaced = this.scanString(value, false, depth)
@@ -125,12 +127,18 @@ export class RecordWalker {
           if (replaced !== value) setOwn(target, key, replaced)
         }
       } else if (value !== null && typeof value === 'object') {
+        const isRequest = key === 'req' || key === 'request'
+        if (isRequest) line.requestDepth++
         if (Array.isArray(value)) this.walkArray(value, next, depth + 1)
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
+        if (isRequest) line.requestDepth--
       }
 
       if (scanValues && key.length >= 8) {
+        line.enter(depth, key)
+        line.inKey = true
         const renamed = this.scanString(key, true, depth)
+        line.inKey = false
         if (typeof renamed === 'string' && renamed !== key) (renames ??= new Map()).set(key, renamed)
       }
     }
@@ -149,6 +157,7 @@ export class RecordWalker {
 
     for (let index = 0; index < target.length; index++) {
       const value = target[index]
+      line.enter(depth, index)
       let next: PathNode[] | undefined
       if (nodes !== undefined || anywhere !== undefined) {
         const key = String(index)
@@ -161,10 +170,10 @@ export class RecordWalker {
       const rule = next !== undefined ? chooseRule(next, undefined, value) : undefined
       if (rule !== undefined) {
         if (rule.action === 'drop') {
-          line.dropped(rule.index)
+          line.dropped(rule.index, 'value', textLength(value))
           ;(dropped ??= []).push(index)
         } else {
-          line.hit(rule.index)
+          line.hit(rule.index, 'value', textLength(value))
           target[index] = applyToValue(rule, value, rules, line.spans)
         }
         continue
@@ -185,14 +194,15 @@ export class RecordWalker {
   }
 
   private collect(key: string, field: KeyClassIdentifier, value: unknown): void {
+    const fromRequest = this.line.requestDepth > 0
     if (field !== undefined) {
-      if (typeof value === 'string') this.line.candidates.push({ field, value })
-      else if (typeof value === 'number') this.line.candidates.push({ field, value: String(value) })
-      else if (Array.isArray(value) && typeof value[0] === 'string') this.line.candidates.push({ field, value: value[0] })
+      if (typeof value === 'string') this.line.candidates.push({ field, value, fromRequest })
+      else if (typeof value === 'number') this.line.candidates.push({ field, value: String(value), fromRequest })
+      else if (Array.isArray(value) && typeof value[0] === 'string') this.line.candidates.push({ field, value: value[0], fromRequest })
       return
     }
     // A response body's `id` is the task id when it has the public prefix.
-    if (key === 'id' && typeof value === 'string' && value.startsWith('ldtask_')) this.line.candidates.push({ field: 'task_id', value })
+    if (key === 'id' && typeof value === 'string' && value.startsWith('ldtask_')) this.line.candidates.push({ field: 'task_id', value, fromRequest })
   }
 
   /**
@@ -224,7 +234,7 @@ export class RecordWalker {
       for (const span of merged) {
         const rule = rules.rules[span.rule] as CompiledRule
         if (rule.action === 'drop' && isWholeValue(text, span.start, span.end)) {
-          line.dropped(rule.index)
+          line.dropped(rule.index, 'span', span.end - span.start)
           return DROP
         }
       }
@@ -232,12 +242,12 @@ export class RecordWalker {
       if (only !== undefined && only.start === 0 && only.end === text.length) {
         const rule = rules.rules[only.rule] as CompiledRule
         if (rule.action === 'stub') {
-          line.hit(rule.index)
+          line.hit(rule.index, 'span', text.length)
           return stubString(text, rule.stubKind, rules.hmacKey, only.mediaType)
         }
       }
     }
-    for (const span of merged) line.hit(span.rule)
+    for (const span of merged) line.hit(span.rule, 'span', span.end - span.start)
     return replaceSpans(text, merged, (span) => spanReplacement(text, span, rules.rules[span.rule] as CompiledRule, rules))
   }
 
@@ -265,6 +275,10 @@ export class RecordWalker {
     line.changed = changedBefore || changedInside
     return changedInside ? serializeJson(document, parsed.exactNumbers) : text
   }
+}
+
+function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length : -1
 }
 
 const NO_KEYS: readonly string[] = []
