@@ -122,10 +122,13 @@ export function hmacKeyFromEnvironment(environment: NodeJS.ProcessEnv = process.
   return key
 }
 
-/** The options table of the README, generated from the schema. Options without a CLI flag are transport-only. */
-export function optionsTableMarkdown(): string {
+/**
+ * Builds the options table of the README (filter options) or of docs/transport.md (transport
+ * options) from the schema. Options without a CLI flag are transport-only.
+ */
+export function optionsTableMarkdown(optionsSchema: typeof filterOptionsSchema | typeof transportOptionsSchema = filterOptionsSchema): string {
   const rows = ['| Option (transport) | CLI flag | Type | Default | Meaning |', '| --- | --- | --- | --- | --- |']
-  for (const [name, schema] of Object.entries(transportOptionsSchema.shape)) {
+  for (const [name, schema] of Object.entries(optionsSchema.shape)) {
     const definition = schema._zod.def as { type: string; defaultValue?: unknown; innerType?: { _zod: { def: { type: string } } } }
     const inner = definition.innerType?._zod.def.type ?? definition.type
     const type = inner === 'enum' ? 'string' : inner === 'union' ? 'string or number' : inner

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { filterOptionsSchema, optionsTableMarkdown, parseFilterOptions, parseTransportOptions, transportOptionsSchema } from '../src/options.js'
+import { ROOT } from './helpers.js'
 
 function messageOf(parse: () => unknown): string {
   try {
@@ -31,9 +34,18 @@ describe('transport options', () => {
     expect(messageOf(() => parseTransportOptions(input))).toBe(message)
   })
 
-  it('list transport-only options in the README table', () => {
-    const table = optionsTableMarkdown()
+  it('list transport-only options in their table', () => {
+    const table = optionsTableMarkdown(transportOptionsSchema)
     expect(table).toContain('| `destination` | none (transport only) | string or number | `1` |')
     expect(table).toContain('| `summary` | `--summary off\\|counts` | string | `"counts"` |')
+    expect(optionsTableMarkdown()).not.toContain('destination')
+  })
+
+  it('match the table in docs/transport.md', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'transport.md'), 'utf8')
+    const start = '<!-- transport-options-table:start -->\n'
+    const end = '\n<!-- transport-options-table:end -->'
+    expect(page).toContain(start)
+    expect(page.slice(page.indexOf(start) + start.length, page.indexOf(end))).toBe(optionsTableMarkdown(transportOptionsSchema))
   })
 })
