@@ -5,8 +5,12 @@
  * pino (10.x, lib/worker.js) builds every stage of `pipeline` (and of `targets` entries that hold
  * a `pipeline`) from the description it receives as workerData, and calls each stage's module with
  * that stage's `options` object itself, not a copy. So the stage whose `options` is the object
- * this transport was given is this transport. A stage without options receives `undefined`; then
- * the stage is found by its module file instead.
+ * this transport was given is this transport. A stage without options receives `undefined`, and
+ * then the stage is found by its module file instead.
+ *
+ * NOTE: this relies on pino's worker passing the options object itself, which pino does not
+ * document. If a pino release copies it, a middle stage is taken for a last stage and writes to
+ * stdout, and the pipeline tests in test/transport.test.ts fail.
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
