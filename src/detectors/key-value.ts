@@ -69,15 +69,11 @@ function nameBefore(text: string, separator: number): string | undefined {
   const end = cursor + 1
   const limit = Math.max(0, end - MAX_NAME)
   while (cursor >= limit && isNameChar(text.charCodeAt(cursor))) cursor--
-  let start = cursor + 1
+  const start = cursor + 1
   // The name must not continue further left than we looked; a cut name would be judged wrongly.
   if (cursor >= 0 && cursor < limit && isNameChar(text.charCodeAt(cursor))) return undefined
-  while (start < end && !isLetterOrUnderscore(text.charCodeAt(start))) start++
+  // The whole run is the name ("1password" is not "password"), as the prefilter assumes.
   return start < end ? text.slice(start, end) : undefined
-}
-
-function isLetterOrUnderscore(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
 }
 
 /** Adds the span(s) of the value that starts at `from`; returns the index after the value. */

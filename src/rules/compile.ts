@@ -3,7 +3,7 @@
  * classifier with a cache, path tries, the ordered value detectors, and the prefilter that
  * tells which rules can fire on a raw line. Everything here runs once at start-up.
  */
-import { DETECTOR_DEFINITIONS, type DetectorContext, type DetectorDefinition } from '../detectors/index.js'
+import { DETECTOR_DEFINITIONS, SEPARATORS, type Anchor, type DetectorContext, type DetectorDefinition } from '../detectors/index.js'
 import type { TextKeyVerdict } from '../detectors/key-value.js'
 import { buildPrefilter, type Fragment, type Prefilter } from '../scan/prefilter.js'
 import { asciiLowerCase, compileKeyNamePattern, matchKeyNamePattern, normalizeKeyName, type KeyNamePattern } from './key-names.js'
@@ -290,6 +290,10 @@ function isJsonShortEscaped(code: number): boolean {
  * The longest piece of a literal that contains no character JSON may escape, lowercased: raw
  * JSON text can spell `a/b` as `a\/b`, so only such pieces are sure to appear verbatim.
  */
+function anchorFragment(anchor: Anchor, bits: number): Fragment {
+  return { ...anchor, bits }
+}
+
 function rawTextFragment(literal: string): string {
   const lower = asciiLowerCase(literal)
   let longest = ''
@@ -302,6 +306,54 @@ function rawTextFragment(literal: string): string {
   return longest.slice(0, 255)
 }
 
+/**
+ * Characters that can follow a name in free text before its value (`api_key='x'`, `token: x`,
+ * `password = x`, `?key=x`). A name followed by a quote is covered by jsonKeyFragments.
+ */
+const TEXT_NAME_END = "'=: \t"
+
+/** Characters that can come between a key's closing quote and its value (`=` in free text). */
+const JSON_KEY_COLON = ': \t\r='
+
+/**
+ * Fragments for a key as it appears in raw JSON: the key, its closing quote (escaped in a JSON
+ * document nested in a string) and then the colon or a blank. A string value equal to the key,
+ * such as "finish_reason":"tool_calls", does not match.
+ */
+function jsonKeyFragments(key: string, bits: number, skip: string, wordStart = true): Fragment[] {
+  // Backslashes are skipped so that `key\":` and `key\\\":` (keys of JSON nested once or twice
+  // in strings) match like `key":`.
+  return [{ text: `${key}"`, bits, skip: skip + '\\', wordStart, followedBy: JSON_KEY_COLON }]
+}
+
+/**
+ * Fragments, one of which every spelling of a key-name pattern contains. An anchored end becomes
+ * "the word, then the end of a name" (a JSON key's quote and colon, or `=`/`:` in free text), and
+ * an anchored start "a word boundary, then the word", so that `*token` is not triggered by
+ * `max_tokens` nor by a value "token".
+ */
+function keyPatternFragments(pattern: KeyNamePattern, bits: number): Fragment[] | undefined {
+  const { parts, anchoredStart, anchoredEnd } = pattern
+  if (parts.length === 0) return undefined
+  // Candidates: the first word after a boundary, the last word at a name end, or the longest
+  // word alone. The longest text wins ("provider*id" uses "provider", not "id").
+  const candidates: { text: string; wordStart: boolean; atEnd: boolean }[] = []
+  const single = parts.length === 1
+  if (anchoredStart) candidates.push({ text: parts[0] as string, wordStart: true, atEnd: single && anchoredEnd })
+  if (anchoredEnd) candidates.push({ text: parts[parts.length - 1] as string, wordStart: single && anchoredStart, atEnd: true })
+  candidates.push({ text: parts.reduce((longest, part) => (part.length > longest.length ? part : longest), ''), wordStart: false, atEnd: false })
+  const score = (candidate: (typeof candidates)[number]): number => candidate.text.length + (candidate.wordStart ? 1 : 0) + (candidate.atEnd ? 1 : 0)
+  const best = candidates.reduce((winner, candidate) => (score(candidate) > score(winner) ? candidate : winner))
+  const raw = rawTextFragment(best.text)
+  // Key-name words have no JSON-escaped characters in practice; if one has, keep the plain piece.
+  if (raw !== best.text) return raw === '' ? undefined : [{ text: raw, bits, skip: SEPARATORS }]
+  if (!best.atEnd) return [{ text: best.text, bits, skip: SEPARATORS, wordStart: best.wordStart }]
+  return [
+    ...jsonKeyFragments(best.text, bits, SEPARATORS, best.wordStart),
+    { text: best.text, bits, skip: SEPARATORS, wordStart: best.wordStart, followedBy: TEXT_NAME_END },
+  ]
+}
+
 function collectFragments(
   rules: readonly CompiledRule[],
   keyRules: readonly CompiledRule[],
@@ -312,17 +364,17 @@ function collectFragments(
   let alwaysBits = 0
   let allBits = NORMALIZE_BIT
   for (const rule of rules) allBits |= rule.bit
-  const textKeyValueBit = textKeyValueRule?.bit ?? 0
-  let keyBits = textKeyValueBit
+  // Key-name rules also judge names in free text and in URL query strings.
+  const urlRule = rules.find((rule) => rule.detector?.name === 'url_credentials')
+  const nameReaderBits = (textKeyValueRule?.bit ?? 0) | (urlRule?.bit ?? 0)
+  let keyBits = nameReaderBits
 
   for (const rule of keyRules) {
     keyBits |= rule.bit
     for (const pattern of rule.keyPatterns) {
-      let longest = ''
-      for (const part of pattern.parts) if (part.length > longest.length) longest = part
-      const text = rawTextFragment(longest)
-      if (text === '') alwaysBits |= rule.bit | textKeyValueBit
-      else fragments.push({ text, bits: rule.bit | textKeyValueBit, skipSeparators: true })
+      const patternFragments = keyPatternFragments(pattern, rule.bit | nameReaderBits)
+      if (patternFragments === undefined) alwaysBits |= rule.bit | nameReaderBits
+      else fragments.push(...patternFragments)
     }
   }
 
@@ -330,43 +382,51 @@ function collectFragments(
     if (rule.kind === 'paths') {
       for (const path of rule.paths) {
         let longest = ''
+        let whole = false
         for (const segment of path) {
           if (segment.kind !== 'key') continue
           const text = rawTextFragment(segment.key)
-          if (text.length > longest.length) longest = text
+          if (text.length > longest.length) {
+            longest = text
+            whole = text === asciiLowerCase(segment.key)
+          }
         }
         if (longest === '') alwaysBits |= rule.bit
-        else fragments.push({ text: longest, bits: rule.bit, skipSeparators: false })
+        // A path names JSON keys, so a whole key can be searched in its raw key form.
+        else if (whole) fragments.push(...jsonKeyFragments(longest, rule.bit, ''))
+        else fragments.push({ text: longest, bits: rule.bit })
       }
     } else if (rule.kind === 'detector' && rule.detector) {
-      for (const anchor of rule.detector.anchors) fragments.push({ text: anchor, bits: rule.bit, skipSeparators: false })
+      for (const anchor of rule.detector.anchors) fragments.push(anchorFragment(anchor, rule.bit))
     } else if (rule.kind === 'pattern') {
       if (rule.contains.length === 0) alwaysBits |= rule.bit
       for (const literal of rule.contains) {
         const text = rawTextFragment(literal)
         if (text === '') alwaysBits |= rule.bit
-        else fragments.push({ text, bits: rule.bit, skipSeparators: false })
+        else fragments.push({ text, bits: rule.bit })
       }
     }
   }
 
   if (normalize.enabled) {
-    for (const key of normalize.identifierKeys.keys()) fragments.push({ text: key, bits: NORMALIZE_BIT, skipSeparators: true })
-    fragments.push({ text: 'ldtask_', bits: NORMALIZE_BIT, skipSeparators: false })
-    fragments.push({ text: 'error', bits: NORMALIZE_BIT, skipSeparators: false })
+    for (const key of normalize.identifierKeys.keys()) fragments.push(...jsonKeyFragments(key, NORMALIZE_BIT, SEPARATORS))
+    // A task body's `id` is collected when its value starts with ldtask_.
+    fragments.push({ text: 'ldtask_', bits: NORMALIZE_BIT, wordStart: true })
+    // Error bodies are found under a key named exactly `error`.
+    fragments.push(...jsonKeyFragments('error', NORMALIZE_BIT, ''))
   }
 
   for (const definition of Object.values(DETECTOR_DEFINITIONS)) {
     if (!definition.highConfidence) continue
-    for (const anchor of definition.anchors) fragments.push({ text: anchor, bits: LEAK_CHECK_BIT, skipSeparators: false })
+    for (const anchor of definition.anchors) fragments.push(anchorFragment(anchor, LEAK_CHECK_BIT))
   }
 
-  fragments.push({ text: '0'.repeat(16), bits: LONG_NUMBER_BIT, skipSeparators: false })
+  fragments.push({ text: '0'.repeat(16), bits: LONG_NUMBER_BIT })
 
   // A \uXXXX escape can spell any character, so it defeats every literal: all bits.
-  fragments.push({ text: '\\u', bits: allBits | LEAK_CHECK_BIT, skipSeparators: false })
+  fragments.push({ text: '\\u', bits: allBits | LEAK_CHECK_BIT })
   // Percent-encoded "_" and "-" in parameter names ("api%5Fkey") can hide key-name words.
-  fragments.push({ text: '%5f', bits: keyBits, skipSeparators: false })
-  fragments.push({ text: '%2d', bits: keyBits, skipSeparators: false })
+  fragments.push({ text: '%5f', bits: keyBits })
+  fragments.push({ text: '%2d', bits: keyBits })
   return { fragments, alwaysBits }
 }

@@ -3,12 +3,14 @@
  * possibly fire on it, as a bit mask. A line whose mask is 0 needs no rewrite; most production
  * lines are like that.
  *
- * It is a DFA over literal fragments (the multi-pattern matching of Aho-Corasick, built by
- * subset construction). Letters are case-folded (ASCII only, like key-name matching) and all
- * digits are one character class. Fragments
- * taken from key-name rules also skip `_` and `-` between any two characters, because key-name
- * matching ignores those separators: the fragment "apikey" is found in "api_key", "API-KEY" and
- * "apiKey".
+ * It is a DFA over fragments (the multi-pattern matching of Aho-Corasick, built by subset
+ * construction). A fragment is a literal, optionally preceded by a word boundary (a character
+ * that is not an ASCII letter or digit) and optionally followed by one of a set of characters:
+ * `"token` + one of `"\'=: ` finds a key named `access_token` but not `max_tokens`. Letters are
+ * case-folded (ASCII only, like key-name matching) and all digits are one character class.
+ * A fragment may skip some characters after its first one: key-name words skip `_` and `-`,
+ * because key-name matching ignores those separators ("apikey" is found in "api_key" and
+ * "API-KEY"), and raw JSON keys skip the backslashes of any level of nesting in strings.
  *
  * Skipping separators multiplies the states (thousands for the default pack), so the DFA is
  * built lazily: a state's transition for a character class is computed the first time a line
@@ -23,8 +25,15 @@ export interface Fragment {
   readonly text: string
   /** Bits reported when the fragment is found. */
   readonly bits: number
-  /** Skip `_` and `-` inside the fragment (fragments of key-name rules). */
-  readonly skipSeparators: boolean
+  /**
+   * Characters skipped anywhere after the fragment's first character: `_-` for key-name words
+   * (matching ignores those separators), `\\` for keys inside JSON nested in strings.
+   */
+  readonly skip?: string
+  /** The literal must not follow an ASCII letter or digit (or must start the text). */
+  readonly wordStart?: boolean
+  /** The literal must be followed by one of these characters (lowercase). */
+  readonly followedBy?: string
 }
 
 export interface Prefilter {
@@ -34,32 +43,35 @@ export interface Prefilter {
   readonly stateCount: number
 }
 
-const UNDERSCORE = 95
-const HYPHEN = 45
 const UNKNOWN = -1
 /** Fragments longer than this are cut; a prefix of a fragment is still sound, only less selective. */
-const MAX_FRAGMENT_LENGTH = 255
+const MAX_FRAGMENT_LENGTH = 250
 
 export function buildPrefilter(fragments: readonly Fragment[]): Prefilter {
   return new LazyDfa(fragments.filter((fragment) => fragment.text.length > 0))
 }
 
+/** One position of a fragment: the character classes it accepts. */
+type Atom = Uint8Array
+
 class LazyDfa implements Prefilter {
-  /** Character class of each UTF-16 code unit; 0 is "a character no fragment contains". */
+  /** Character class of each UTF-16 code unit; 0 is every character with no class of its own. */
   private readonly classOf = new Uint16Array(65536)
   private readonly classCount: number
-  private readonly separatorClasses: ReadonlySet<number>
-  private readonly fragmentClasses: readonly (readonly number[])[]
+  private readonly fragmentAtoms: readonly (readonly Atom[])[]
   private readonly fragmentBits: readonly number[]
-  private readonly fragmentSkips: readonly boolean[]
-  /** For each class, the NFA states (fragment, 1) of fragments that start with it. */
+  /** Per fragment, the classes it skips after its first atom (or undefined). */
+  private readonly fragmentSkips: readonly (Atom | undefined)[]
+  /** For each class, the NFA states (fragment, 1) of fragments whose first atom accepts it. */
   private readonly startsByClass: readonly (readonly number[])[]
 
   private readonly stateIds = new Map<string, number>()
   private readonly stateSets: number[][] = []
-  /** Row length of the transition table: one column per character class, then the output bits. */
+  /** Row length of the transition table: one column per character class. */
   private readonly stride: number
   private table: Int32Array
+  /** Output bits of each state. */
+  private outputs = new Int32Array(64)
 
   constructor(fragments: readonly Fragment[]) {
     let classCount = 1
@@ -74,23 +86,59 @@ class LazyDfa implements Prefilter {
       }
       return this.classOf[code] as number
     }
-    this.fragmentClasses = fragments.map((fragment) =>
-      Array.from(fragment.text.slice(0, MAX_FRAGMENT_LENGTH), (char) => classFor(char.charCodeAt(0))),
-    )
-    this.separatorClasses = new Set([classFor(UNDERSCORE), classFor(HYPHEN)])
+    // Letters and digits get classes of their own, so that class 0 and the punctuation classes
+    // are exactly the word-boundary characters.
+    const wordClasses: number[] = [classFor(48)]
+    for (let code = 97; code <= 122; code++) wordClasses.push(classFor(code))
+    for (const fragment of fragments) {
+      for (const char of fragment.text.slice(0, MAX_FRAGMENT_LENGTH)) classFor(char.charCodeAt(0))
+      for (const char of fragment.followedBy ?? '') classFor(char.charCodeAt(0))
+      for (const char of fragment.skip ?? '') classFor(char.charCodeAt(0))
+    }
     this.classCount = classCount
+
+    const wordBoundary = new Uint8Array(classCount).fill(1)
+    for (const wordClass of wordClasses) wordBoundary[wordClass] = 0
+    const single = (symbol: number): Atom => {
+      const atom = new Uint8Array(classCount)
+      atom[symbol] = 1
+      return atom
+    }
+    this.fragmentAtoms = fragments.map((fragment) => {
+      const atoms: Atom[] = []
+      if (fragment.wordStart) atoms.push(wordBoundary)
+      for (const char of fragment.text.slice(0, MAX_FRAGMENT_LENGTH)) atoms.push(single(this.classOf[char.charCodeAt(0)] as number))
+      if (fragment.followedBy !== undefined && fragment.followedBy.length > 0) {
+        const follow = new Uint8Array(classCount)
+        for (const char of fragment.followedBy) follow[this.classOf[char.charCodeAt(0)] as number] = 1
+        atoms.push(follow)
+      }
+      return atoms
+    })
     this.fragmentBits = fragments.map((fragment) => fragment.bits)
-    this.fragmentSkips = fragments.map((fragment) => fragment.skipSeparators)
+    this.fragmentSkips = fragments.map((fragment) => {
+      if (fragment.skip === undefined || fragment.skip === '') return undefined
+      const skipped = new Uint8Array(classCount)
+      for (const char of fragment.skip) skipped[this.classOf[char.charCodeAt(0)] as number] = 1
+      return skipped
+    })
 
     const starts: number[][] = Array.from({ length: classCount }, () => [])
-    for (const [fragment, classes] of this.fragmentClasses.entries()) {
-      ;(starts[classes[0] as number] as number[]).push(encode(fragment, 1))
+    for (const [fragment, atoms] of this.fragmentAtoms.entries()) {
+      const first = atoms[0] as Atom
+      for (let symbol = 0; symbol < classCount; symbol++) if (first[symbol] === 1) (starts[symbol] as number[]).push(encode(fragment, 1))
     }
     this.startsByClass = starts
-    this.stride = classCount + 1
+    this.stride = classCount
     this.table = new Int32Array(64 * this.stride).fill(UNKNOWN)
     this.intern([])
+    // The start of the text counts as a word boundary: scanning starts as if after a character
+    // of class 0, which every word-boundary atom accepts.
+    this.startState = this.intern(this.advance([], 0))
   }
+
+  /** The state a scan starts in. */
+  private readonly startState: number
 
   get stateCount(): number {
     return this.stateSets.length
@@ -98,40 +146,48 @@ class LazyDfa implements Prefilter {
 
   scan(text: string): number {
     const classOf = this.classOf
-    const outputColumn = this.classCount
     let table = this.table
-    // `offset` is the row of the current state: state * stride. Rows hold the next state's row
-    // per character class, then the state's output bits in the last column.
-    let offset = 0
-    let mask = 0
+    // Table entries are (row offset of the next state) << 1, plus 1 when that state reports
+    // output bits: one load and one rarely taken branch per character. UNKNOWN is odd too.
+    let offset = this.startState * this.stride
+    let mask = this.outputs[this.startState] as number
     for (let index = 0; index < text.length; index++) {
-      const symbol = classOf[text.charCodeAt(index)] as number
-      let next = table[offset + symbol] as number
+      const entry = table[offset + (classOf[text.charCodeAt(index)] as number)] as number
+      if ((entry & 1) === 0) {
+        offset = entry >> 1
+        continue
+      }
+      let next = entry
       if (next === UNKNOWN) {
-        next = this.buildTransition(offset / this.stride, symbol) * this.stride
+        next = this.buildTransition(offset / this.stride, classOf[text.charCodeAt(index)] as number)
         table = this.table
       }
-      offset = next
-      mask |= table[offset + outputColumn] as number
+      offset = next >> 1
+      mask |= this.outputs[offset / this.stride] as number
     }
     return mask
   }
 
-  /** Computes, caches and returns the transition of `state` on `symbol`. */
-  private buildTransition(state: number, symbol: number): number {
+  /** The NFA states reached from `set` on `symbol`. */
+  private advance(set: readonly number[], symbol: number): number[] {
     const next = new Set<number>(this.startsByClass[symbol])
-    const isSeparator = this.separatorClasses.has(symbol)
-    for (const nfaState of this.stateSets[state] as number[]) {
+    for (const nfaState of set) {
       const fragment = nfaState >>> 8
       const length = nfaState & 0xff
-      const classes = this.fragmentClasses[fragment] as readonly number[]
-      if (length === classes.length) continue
-      if (classes[length] === symbol) next.add(encode(fragment, length + 1))
-      else if (isSeparator && this.fragmentSkips[fragment]) next.add(nfaState)
+      const atoms = this.fragmentAtoms[fragment] as readonly Atom[]
+      if (length === atoms.length) continue
+      if ((atoms[length] as Atom)[symbol] === 1) next.add(encode(fragment, length + 1))
+      if (length > 0 && this.fragmentSkips[fragment]?.[symbol] === 1) next.add(nfaState)
     }
-    const target = this.intern([...next].sort((a, b) => a - b))
-    this.table[state * this.stride + symbol] = target * this.stride
-    return target
+    return [...next].sort((a, b) => a - b)
+  }
+
+  /** Computes, caches and returns the table entry for the transition of `state` on `symbol`. */
+  private buildTransition(state: number, symbol: number): number {
+    const target = this.intern(this.advance(this.stateSets[state] as number[], symbol))
+    const entry = ((target * this.stride) << 1) | ((this.outputs[target] as number) === 0 ? 0 : 1)
+    this.table[state * this.stride + symbol] = entry
+    return entry
   }
 
   private intern(set: number[]): number {
@@ -145,13 +201,18 @@ class LazyDfa implements Prefilter {
     let output = 0
     for (const nfaState of set) {
       const fragment = nfaState >>> 8
-      if ((nfaState & 0xff) === (this.fragmentClasses[fragment] as readonly number[]).length) output |= this.fragmentBits[fragment] as number
+      if ((nfaState & 0xff) === (this.fragmentAtoms[fragment] as readonly Atom[]).length) output |= this.fragmentBits[fragment] as number
     }
-    this.table[id * this.stride + this.classCount] = output
+    this.outputs[id] = output
     return id
   }
 
   private ensureCapacity(states: number): void {
+    if (this.outputs.length < states) {
+      const outputs = new Int32Array(Math.max(states, this.outputs.length * 2))
+      outputs.set(this.outputs)
+      this.outputs = outputs
+    }
     if (this.table.length >= states * this.stride) return
     const table = new Int32Array(Math.max(states, (this.table.length / this.stride) * 2) * this.stride).fill(UNKNOWN)
     table.set(this.table)
@@ -159,7 +220,7 @@ class LazyDfa implements Prefilter {
   }
 }
 
-/** NFA state: (fragment, characters matched so far), packed into one integer. */
+/** NFA state: (fragment, atoms matched so far), packed into one integer. */
 function encode(fragment: number, length: number): number {
   return (fragment << 8) | length
 }
