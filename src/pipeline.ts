@@ -18,7 +18,7 @@ import { IDENTIFIER_FIELDS, type Action } from './rules/schema.js'
 import type { NormalizedBlock } from './normalized-schema.js'
 import { emptySummary, increment, type Summary } from './summary.js'
 import { setOwn } from './stages/actions.js'
-import { leakCheck } from './stages/leak-check.js'
+import { LEAK_CHECK_SHAPES, leakCheck } from './stages/leak-check.js'
 import { DepthExceeded, LineState, type HitTarget, type KeyPathSegment } from './stages/line-state.js'
 import { buildNormalizedBlock, type NormalizeReport } from './stages/normalize.js'
 import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js'
@@ -101,6 +101,13 @@ export class Pipeline {
   private readonly warningLimit: number
   private readonly warningCounts = new Map<WarningKind, number>()
   private readonly usePrefilter: boolean
+  /**
+   * Per leak-check shape, the bit of the enabled rule that uses the same detector, or 0. A shape
+   * whose rule bit is not in a line's mask cannot occur in its output (output text comes from
+   * the input, the censor, stubs and fingerprints), so the leak check skips it for that line.
+   */
+  private readonly leakShapeBits: readonly number[]
+  private readonly leakSkips: boolean[]
   private readonly onRuleHit: ((hit: RuleHit) => void) | undefined
   private readonly pendingHits: PendingHit[] = []
   private readonly pendingLineHits: RuleHit[] = []
@@ -116,6 +123,12 @@ export class Pipeline {
     this.onNormalized = options.onNormalized
     this.warningLimit = options.warningLimit ?? 20
     this.usePrefilter = options.disablePrefilter !== true
+    const censorHasAnchor = /sk-|mt-|eyj|bearer|basic|aiza|akia|asia|-----begin/i.test(rules.censor)
+    this.leakShapeBits = LEAK_CHECK_SHAPES.map((shape) => {
+      const rule = rules.valueRules.find((candidate) => candidate.detector?.name === shape)
+      return rule === undefined || censorHasAnchor ? 0 : rule.bit
+    })
+    this.leakSkips = LEAK_CHECK_SHAPES.map(() => false)
     this.onRuleHit = options.onRuleHit
     if (this.onRuleHit !== undefined) {
       const line = this.line
@@ -282,7 +295,12 @@ export class Pipeline {
   }
 
   private checkLeaks(output: string): string {
-    const result = leakCheck(output, this.rules.censor, this.line.spans)
+    const mask = this.line.mask
+    for (let index = 0; index < this.leakShapeBits.length; index++) {
+      const bit = this.leakShapeBits[index] as number
+      this.leakSkips[index] = bit !== 0 && (mask & bit) === 0
+    }
+    const result = leakCheck(output, this.rules.censor, this.line.spans, this.leakSkips)
     if (result.hits.length === 0) return output
     for (const shape of result.hits) {
       increment(this.summary.leak_check_hits, shape)
