@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CheckFailure, checkTransportOutput, filterSummary } from './checks.js'
 import { writeCorpus, writeLongLineCorpus, type CorpusStats } from './corpus.js'
@@ -280,6 +280,7 @@ async function main(argv: readonly string[]): Promise<number> {
   log('')
   log(formatConsoleReport(results))
   if (options.write !== undefined) {
+    mkdirSync(dirname(resolve(options.write)), { recursive: true })
     writeFileSync(options.write, formatMarkdownReport(results))
     log(`wrote ${options.write}`)
   }
