@@ -5,6 +5,8 @@ export const DEFAULT_LINES = 200_000
 export const DEFAULT_RUNS = 5
 export const DEFAULT_SEED = 1
 export const DEFAULT_LONG_LINE_MIB = 50
+/** How many times the memory run pipes the mixed corpus into the filter. */
+export const SCALE_REPEATS = 5
 
 export const USAGE = `Usage: npm run bench -- [options]
 

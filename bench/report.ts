@@ -4,10 +4,11 @@
  */
 import { LINE_SIZES, type CorpusStats } from './corpus.js'
 import { REDACT_PATHS, REMOVE_PATHS } from './equivalent-paths.js'
+import { SCALE_REPEATS } from './options.js'
 import type { ProfileSummary } from './profile.js'
 import type { BenchResults, CaseId, CaseResult, RowResult, TransportResult } from './results.js'
 import { FILTER_ROW_ID, FLOOR_ROW_ID, ROWS } from './rows.js'
-import { LOGFILTER_TRANSPORT_ROW_ID, PINO_FILE_ROW_ID, TRANSPORT_ROWS } from './transport-rows.js'
+import { DISTINCT_RECORDS, LOGFILTER_TRANSPORT_ROW_ID, PINO_FILE_ROW_ID, TRANSPORT_ROWS } from './transport-rows.js'
 
 const MIB = 2 ** 20
 
@@ -69,19 +70,22 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
     const value = result === undefined || filter === undefined ? undefined : ratioToFloor(result, filter)
     targets.push({ target: `Filter throughput on the ${id} corpus >= ${minimum}x the floor`, measured: ratio(value), verdict: verdict(value, (measured) => measured >= minimum) })
   }
+
   const rssCases: [string, number | undefined][] = [
     ['mixed corpus', rowById(caseById(results, 'mixed'), FILTER_ROW_ID)?.peakRssBytes],
     ['benign corpus', rowById(caseById(results, 'benign'), FILTER_ROW_ID)?.peakRssBytes],
-    [`mixed corpus x${results.scale?.repeats ?? 0}`, results.scale?.peakRssBytes],
+    [`mixed corpus x${SCALE_REPEATS}`, results.scale?.peakRssBytes],
     [`single ${results.options.longLineMib} MiB line`, rowById(caseById(results, 'long-line'), FILTER_ROW_ID)?.peakRssBytes],
   ]
   for (const [label, bytes] of rssCases) {
     targets.push({ target: `Filter peak RSS <= ${TARGETS.peakRssMiB} MiB, ${label}`, measured: mib(bytes), verdict: verdict(bytes, (measured) => measured <= TARGETS.peakRssMiB * MIB) })
   }
+
   const transport = transportById(results, LOGFILTER_TRANSPORT_ROW_ID)
   const pinoFile = transportById(results, PINO_FILE_ROW_ID)
   const appRatio = transport?.appSeconds === undefined || pinoFile?.appSeconds === undefined ? undefined : transport.appSeconds / pinoFile.appSeconds
   targets.push({ target: `Transport app-side cost <= ${TARGETS.transportAppSideRatio}x pino/file`, measured: ratio(appRatio), verdict: verdict(appRatio, (measured) => measured <= TARGETS.transportAppSideRatio) })
+
   const drainRate = transport?.drainSeconds === undefined ? undefined : transport.records / transport.drainSeconds
   targets.push({
     target: `Transport drains a ${integer(transport?.records ?? results.options.lines)}-record burst at >= ${integer(TARGETS.transportDrainRecordsPerSecond)} records/s`,
@@ -145,15 +149,17 @@ function transportRows(results: BenchResults): string[][] {
 
 export function formatConsoleReport(results: BenchResults): string {
   const parts: string[] = []
-  for (const result of results.cases) {
+  for (const result of results.cases.filter((candidate) => candidate.rows.length > 0)) {
     parts.push(`${result.title} (${integer(result.stats.lines)} lines, ${(result.stats.bytes / 1e6).toFixed(1)} MB)`)
     parts.push(textTable(CASE_HEADER, caseRows(result)), '')
   }
   if (results.scale !== undefined) {
     parts.push(`Filter on the mixed corpus x${results.scale.repeats}: ${results.scale.failure ?? `peak RSS ${mib(results.scale.peakRssBytes)}, ${seconds(results.scale.wallSeconds)} s`}`, '')
   }
-  parts.push(`Transport (burst of ${integer(results.transport[0]?.records ?? results.options.lines)} records)`)
-  parts.push(textTable(TRANSPORT_HEADER, transportRows(results)), '')
+  if (results.transport.length > 0) {
+    parts.push(`Transport (burst of ${integer(results.transport[0]?.records ?? results.options.lines)} records)`)
+    parts.push(textTable(TRANSPORT_HEADER, transportRows(results)), '')
+  }
   if (!results.options.check) {
     parts.push(textTable(['Target', 'Measured', 'Result'], evaluateTargets(results).map((row) => [row.target, row.measured, row.verdict])), '')
   }
@@ -183,7 +189,7 @@ function percent(part: number, whole: number): string {
 
 function corpusTable(results: BenchResults): string {
   const header = ['Corpus', 'Lines', 'MB', 'Bytes/line', ...LINE_SIZES.map((size) => `${size} lines`), 'Lines with planted values', 'Lines with TokenLab ids']
-  const rows = results.cases.map((result) => {
+  const rows = results.cases.filter((result) => result.id !== 'long-line').map((result) => {
     const stats: CorpusStats = result.stats
     return [
       result.title,
@@ -235,7 +241,7 @@ export function formatMarkdownReport(results: BenchResults): string {
     markdownTable(['Target', 'Measured', 'Result'], evaluateTargets(results).map((row) => [row.target, row.measured, row.verdict])),
     '',
   ]
-  for (const result of results.cases) {
+  for (const result of results.cases.filter((candidate) => candidate.rows.length > 0)) {
     sections.push(`## ${result.title}`, '', `${integer(result.stats.lines)} lines, ${(result.stats.bytes / 1e6).toFixed(1)} MB.`, '', markdownTable(CASE_HEADER, caseRows(result)), '')
   }
   if (results.scale !== undefined) {
@@ -249,22 +255,26 @@ export function formatMarkdownReport(results: BenchResults): string {
       '',
     )
   }
-  sections.push(
-    '## Transport',
-    '',
-    `An application process logs a burst of ${integer(results.transport[0]?.records ?? options.lines)} records (the first 2,000 JSON records of the mixed corpus, repeated) through pino as fast as it can, ` +
-      'then ends the destination and waits until it has written everything. App-side is the time of the logging calls; drained is the time from the first call until the destination finished; ' +
-      'records/s is the burst divided by the drained time. Peak RSS is the whole process, worker thread and backlog included. Medians of the timed runs.',
-    '',
-    markdownTable(TRANSPORT_HEADER, transportRows(results)),
-    '',
-  )
+  if (results.transport.length > 0) {
+    sections.push(
+      '## Transport',
+      '',
+      `An application process logs a burst of ${integer(results.transport[0]?.records ?? options.lines)} records (the first ${integer(DISTINCT_RECORDS)} JSON records of the mixed corpus, repeated) through pino as fast as it can, ` +
+        'then ends the destination and waits until it has written everything. App-side is the time of the logging calls; drained is the time from the first call until the destination finished; ' +
+        'records/s is the burst divided by the drained time. Peak RSS is the whole process, worker thread and backlog included. Medians of the timed runs.',
+      '',
+      markdownTable(TRANSPORT_HEADER, transportRows(results)),
+      '',
+    )
+  }
   if (results.profiles.length > 0) {
     sections.push(
       '## Where the filter spends its time',
       '',
       'Self time per function and per source file from `node --cpu-prof dist/src/cli.js < corpus > /dev/null`, one run per corpus (the profiler slows the run down). ' +
-        'Paths are relative to the package; entries without a file are V8 built-ins such as JSON.parse, the garbage collector and code outside JavaScript.',
+        'Paths are relative to the package; entries without a file are V8 built-ins, the garbage collector and code outside JavaScript. ' +
+        'A function\'s self time includes the built-ins it calls (JSON.parse inside a parse function, for example) and the functions the optimizer inlined into it; ' +
+        '`node --no-turbo-inlining --cpu-prof` separates the inlined ones at some cost in speed.',
       '',
     )
     for (const profile of results.profiles) sections.push(profileSection(profile.caseId, profile.summary), '')

@@ -59,7 +59,7 @@ export const ROWS: readonly Row[] = [
   {
     id: 'fast-redact',
     label: 'JSON.parse + fast-redact',
-    description: "the floor's plumbing and parse, then fast-redact (pino 9's redaction engine) with the equivalent paths, serializing with JSON.stringify.",
+    description: "the floor's plumbing and parse, then fast-redact (pino's redaction engine from pino 5 until 2025) with the equivalent paths, serializing with JSON.stringify.",
     unavailable: () => undefined,
     command: (environment) => ({ kind: 'node', script: benchScript(environment, 'pino-redact.js'), args: ['fast-redact'] }),
     check: (input, output) => checkPathRedaction(input, output),
@@ -67,7 +67,7 @@ export const ROWS: readonly Row[] = [
   {
     id: 'pinojs-redact',
     label: 'JSON.parse + @pinojs/redact',
-    description: "the same with @pinojs/redact, the engine of pino 10, which copies the redacted branches instead of changing the record.",
+    description: 'the same with @pinojs/redact, the engine of pino 10 (and of 9.x releases since late 2025), which copies the redacted branches instead of changing the record.',
     unavailable: () => undefined,
     command: (environment) => ({ kind: 'node', script: benchScript(environment, 'pino-redact.js'), args: ['pinojs-redact'] }),
     check: (input, output) => checkPathRedaction(input, output),

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { CheckFailure, checkTransportOutput, filterSummary } from './checks.js'
 import { writeCorpus, writeLongLineCorpus, type CorpusStats } from './corpus.js'
 import { median, rssMethod, runFailure, runProcess, type Command } from './measure.js'
-import { USAGE, UsageError, parseBenchOptions, type BenchOptions } from './options.js'
+import { SCALE_REPEATS, USAGE, UsageError, parseBenchOptions, type BenchOptions } from './options.js'
 import { summarizeProfile } from './profile.js'
 import { formatConsoleReport, formatMarkdownReport } from './report.js'
 import type { BenchResults, CaseId, CaseResult, MachineInfo, RowResult, ScaleResult, TransportResult } from './results.js'
@@ -20,7 +20,6 @@ import { FILTER_ROW_ID, LONG_LINE_ROW_IDS, ROWS, jqVersion, type Row, type RowEn
 import { TRANSPORT_ROWS, parseTransportFigures, transportCommand } from './transport-rows.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
-const SCALE_REPEATS = 5
 
 interface CorpusCase {
   readonly id: CaseId

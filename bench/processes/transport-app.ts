@@ -2,14 +2,15 @@
  * The application side of the transport rows: logs a burst of records through pino as fast as
  * it can, then waits until the destination has written all of them.
  *
- *   node transport-app.js --destination pino-destination|pino-file|TARGET --corpus FILE --records N --out FILE
+ *   node transport-app.js --destination pino-destination|pino-file|TARGET \
+ *     --corpus FILE --records N --distinct N --out FILE
  *
- * `pino-destination` writes from the app's thread (pino.destination, asynchronous SonicBoom);
- * `pino-file` is pino's own worker-thread transport `pino/file`; any other value is a transport
+ * `pino-destination` writes from the app's thread (pino.destination, asynchronous SonicBoom).
+ * `pino-file` is pino's own worker-thread transport `pino/file`. Any other value is a transport
  * target path, given `{ destination: FILE }` as options like pino/file. The records are the first
- * JSON lines of the corpus, repeated; their level, time, pid, hostname and msg fields are set by
- * pino. Prints one JSON line: records, appSeconds (the logging calls) and drainSeconds (from the
- * first call until the destination has written everything).
+ * `--distinct` JSON lines of the corpus, repeated, and pino sets their level, time, pid, hostname
+ * and msg fields. Prints one JSON line: records, appSeconds (the logging calls) and drainSeconds
+ * (from the first call until the destination has written everything).
  */
 import { once } from 'node:events'
 import { rmSync } from 'node:fs'
@@ -18,7 +19,6 @@ import type { EventEmitter } from 'node:events'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import { readLines } from '../read-lines.js'
 
-const DISTINCT_RECORDS = 2000
 const PINO_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg'])
 const LEVEL_NAMES: Record<number, 'debug' | 'info' | 'warn' | 'error'> = { 20: 'debug', 30: 'info', 40: 'warn', 50: 'error' }
 
@@ -33,14 +33,16 @@ const { values } = parseArgs({
     destination: { type: 'string' },
     corpus: { type: 'string' },
     records: { type: 'string' },
+    distinct: { type: 'string' },
     out: { type: 'string' },
   },
 })
-if (values.destination === undefined || values.corpus === undefined || values.records === undefined || values.out === undefined) {
-  console.error('transport-app: --destination, --corpus, --records and --out are required')
+if (values.destination === undefined || values.corpus === undefined || values.records === undefined || values.distinct === undefined || values.out === undefined) {
+  console.error('transport-app: --destination, --corpus, --records, --distinct and --out are required')
   process.exit(2)
 }
 const records = Number(values.records)
+const distinct = Number(values.distinct)
 const out = values.out
 
 async function loadSample(corpus: string): Promise<SampleRecord[]> {
@@ -56,7 +58,7 @@ async function loadSample(corpus: string): Promise<SampleRecord[]> {
     const record = parsed as Record<string, unknown>
     const fields = Object.fromEntries(Object.entries(record).filter(([key]) => !PINO_FIELDS.has(key)))
     sample.push({ level: LEVEL_NAMES[record.level as number] ?? 'info', fields, msg: String(record.msg ?? '') })
-    if (sample.length === DISTINCT_RECORDS) break
+    if (sample.length === distinct) break
   }
   return sample
 }
