@@ -47,6 +47,12 @@ function ratioToFloor(result: CaseResult, row: RowResult): number | undefined {
   return floor === undefined || row.wallSeconds === undefined ? undefined : floor / row.wallSeconds
 }
 
+/** Returns the ratio to the floor from CPU seconds (all threads), which other work on the machine disturbs less than wall time. */
+function cpuRatioToFloor(result: CaseResult, row: RowResult): number | undefined {
+  const floor = rowById(result, FLOOR_ROW_ID)?.cpuSeconds
+  return floor === undefined || row.cpuSeconds === undefined ? undefined : floor / row.cpuSeconds
+}
+
 function transportById(results: BenchResults, id: string): TransportResult | undefined {
   return results.transport.find((row) => row.row.id === id)
 }
@@ -122,11 +128,12 @@ function caseRows(result: CaseResult): string[][] {
       seconds(row.wallSeconds),
       seconds(row.cpuSeconds),
       ratio(ratioToFloor(result, row)),
+      ratio(cpuRatioToFloor(result, row)),
     ]
   })
 }
 
-const CASE_HEADER = ['Row', 'Lines/s', 'MB/s', 'Peak RSS', 'Wall s', 'CPU s', 'vs floor'] as const
+const CASE_HEADER = ['Row', 'Lines/s', 'MB/s', 'Peak RSS', 'Wall s', 'CPU s', 'vs floor', 'CPU vs floor'] as const
 const TRANSPORT_HEADER = ['Row', 'App-side s', 'us/record', 'vs pino/file', 'Drained s', 'Records/s', 'Peak RSS'] as const
 
 function transportRows(results: BenchResults): string[][] {
@@ -234,7 +241,9 @@ export function formatMarkdownReport(results: BenchResults): string {
       'Before it is timed, each row runs once with its output in a file, and that output is checked (see "The rows"); a failed check fails the benchmark. ' +
       'The timed runs of all rows are interleaved run by run. Times are the median wall time from spawning the process to its exit, start-up included. ' +
       `MB/s counts input bytes (1 MB = 10^6 bytes). Peak RSS is the largest over the check run and the timed runs, from ${rssSource}. ` +
-      '"vs floor" is the floor row\'s time divided by the row\'s time: throughput relative to JSON.parse + JSON.stringify in the same run.',
+      '"vs floor" is the floor row\'s time divided by the row\'s time: throughput relative to JSON.parse + JSON.stringify in the same run; the targets use it. ' +
+      '"CPU vs floor" is the same ratio from user + system CPU seconds of all the process\'s threads (garbage collection included). ' +
+      'Other work on the machine stretches wall time more than CPU time, so when the load average is above the core count and the two ratios disagree, the CPU ratio is the steadier one.',
     '',
     '## Targets',
     '',
