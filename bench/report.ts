@@ -297,18 +297,22 @@ export function formatMarkdownReport(results: BenchResults): string {
     '',
     corpusTable(results),
     '',
-    '- **Mixed:** invented credentials (`sk-` keys, `mt-` tokens, opaque API keys in headers, cookies, a Google API key in a URL), chat bodies with prompts, image requests, task outputs with signed S3 and GCS URLs, HTTP-client errors with stacks and Authorization headers, personal data (emails, end-user ids, a named person in prompts) and banned routing fields (provider task ids, channel ids, upstream URLs, Redis keys), in the shares shown. ' +
+    '- **Mixed:** the lines with planted values carry invented credentials (`sk-` keys, `mt-` tokens, opaque API keys in headers, cookies, a Google API key in a URL), prompts in chat bodies and image requests, ' +
+      'signed S3 and GCS URLs in task outputs, or Authorization headers in HTTP-client errors with stacks. ' +
+      'Others carry personal data (emails, end-user ids, a named person in prompts) or banned routing fields (provider task ids, channel ids, upstream URLs, Redis keys). ' +
       'TokenLab calls, task status lines, chat bodies, task outputs and error bodies carry TokenLab identifiers (request, task and billing transaction ids, poll URLs), so the filter adds its normalized `tokenlab` block to those lines.',
     '- **Benign:** the same shapes with none of that: no credentials, prompts, personal data or banned fields, and no TokenLab identifiers either. Large lines are model catalogs, latency summaries, task outputs with public URLs and errors with stacks. ' +
       'This corpus stands for the lines no rule of the default pack needs to change; TokenLab identifiers would make the filter parse the line and add the normalized block, which the mixed corpus measures.',
     `- **Single long line:** a request log line, one line of ${options.longLineMib} MiB (an image response with base64 bytes, a bearer key before them and an API key after them) and an app event line. The filter cuts lines longer than --max-line-bytes (1 MiB by default). ` +
-      'Only the filter runs on it: the comparison rows read lines with split2 4.2, which appends each chunk to the pending line and splits the whole pending string again, so a line of n bytes costs time in proportion to n squared and holds the whole line in memory.',
+      'Only the filter runs on it, because the comparison rows read lines with split2 4.2. split2 appends each chunk to the pending line and splits the whole pending string again. ' +
+      'A line of n bytes then costs time in proportion to n squared and holds the whole line in memory.',
     '',
     '## The rows',
     '',
     ...ROWS.map((row) => `- **${row.label}:** ${row.description}`),
     '',
-    `The equivalent paths of the fast-redact, @pinojs/redact and jq rows (in \`bench/equivalent-paths.ts\`) redact ${REDACT_PATHS.map((path) => `\`${path}\``).join(', ')} and remove ${REMOVE_PATHS.map((path) => `\`${path}\``).join(', ')}: every key path at which the mixed corpus puts a credential, prompt, personal datum or banned field. ` +
+    'The fast-redact, @pinojs/redact and jq rows apply the equivalent paths in `bench/equivalent-paths.ts`: every key path at which the mixed corpus puts a credential, prompt, personal datum or banned field. ' +
+      `They redact ${REDACT_PATHS.map((path) => `\`${path}\``).join(', ')}. They remove ${REMOVE_PATHS.map((path) => `\`${path}\``).join(', ')}. ` +
       'Path redaction cannot look inside string values, so their output still has the secrets in free text, in URL parameters and in lines that are not JSON; the filter finds those too, and it normalizes identifiers.',
     '',
     'Output checks, run once per row before timing:',
@@ -316,7 +320,8 @@ export function formatMarkdownReport(results: BenchResults): string {
     '- split2 passthrough: the output is byte for byte the input.',
     '- Floor: each JSON line comes out as `JSON.stringify(JSON.parse(line))`, other lines unchanged.',
     '- fast-redact, @pinojs/redact, jq: one output line per input line; at every redact path the output has the censor as often as the input had a value; no banned field is left; lines that are not JSON objects are unchanged.',
-    '- tokenlab-logfilter: one output line per input line, each a JSON object; no planted value (the text after a kept prefix such as `sk-proj-`, checked as 8-character pieces), prompt canary or email is left in stdout or stderr; the summary on stderr counts every line in and out.',
+    '- tokenlab-logfilter: one output line per input line, each a JSON object. No planted value, prompt canary or email is left in stdout or stderr. ' +
+      'A planted value counts as left when any of three 8-character pieces of the text after its kept prefix (such as `sk-proj-`) appears. The summary on stderr counts every line in and out.',
     '- Transport rows: the output file has one JSON line per record logged; for the filter\'s transport no planted value is left.',
     '',
     'Transport rows:',
