@@ -14,7 +14,6 @@ import { OPTION_FLAGS, type FilterOptionsInput } from './options.js'
 import { OutputBatcher } from './output.js'
 import { loadRuleSet, packageRoot } from './rules/load.js'
 import { isSidecarInvocation } from './sidecar/options.js'
-import { runSidecar } from './sidecar/run.js'
 import { SUBCOMMAND_HELP, runSubcommand } from './tools/index.js'
 
 const EXIT_OK = 0
@@ -232,5 +231,6 @@ function main(argv: readonly string[]): void {
 }
 
 const argv = process.argv.slice(2)
-if (isSidecarInvocation(argv)) void runSidecar(argv)
+// Sidecar modules (file watching, metrics) are loaded only in sidecar mode.
+if (isSidecarInvocation(argv)) void import('./sidecar/run.js').then(({ runSidecar }) => runSidecar(argv))
 else main(argv)

@@ -3,17 +3,15 @@
  * subcommand parses its own flags and returns its exit code.
  */
 import { LogfilterError, PROGRAM_NAME, formatMessage } from '../errors.js'
-import { runReconcile } from './reconcile.js'
-import { runScan } from './scan.js'
 import { EXIT_CONFIG, runtimeFailure } from './shared.js'
-import { runSupportPacket } from './support-packet.js'
 
 type Subcommand = (argv: readonly string[]) => Promise<number>
 
+// Loaded on first use, so that the plain filter does not pay for the tools' modules.
 const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
-  scan: runScan,
-  'support-packet': runSupportPacket,
-  reconcile: runReconcile,
+  scan: async (argv) => (await import('./scan.js')).runScan(argv),
+  'support-packet': async (argv) => (await import('./support-packet.js')).runSupportPacket(argv),
+  reconcile: async (argv) => (await import('./reconcile.js')).runReconcile(argv),
 }
 
 /** One line per subcommand, for the main help text. */
