@@ -55,6 +55,8 @@ const VALUE_PIECES = [
   'Authorization=Bearer abcdefgh12345678',
   'error: boom',
   '{"nested":"{\\"api_key\\":\\"v\\"}"}',
+  '{"model":"m","messages":[{"role":"user","content":"paint my house"}]}',
+  '{"data":"{\\"contents\\":[{\\"parts\\":[{\\"text\\":\\"hi\\"}]}]}"}',
   '12345678901234567',
 ]
 

@@ -118,7 +118,8 @@ export class RecordWalker {
         setOwn(target, key, applyToValue(rule, value, rules, line.spans))
         line.hit(rule.index, 'value', textLength(value))
       } else if (typeof value === 'string') {
-        if (scanValues) {
+        // Key-name and any-depth path rules can also fire inside a JSON document in the string.
+        if (scanValues || line.classifyKeys) {
           const replaced = this.scanString(value, false, depth)
           if (replaced === DROP) {
             delete target[key]
@@ -179,7 +180,7 @@ export class RecordWalker {
         continue
       }
       if (typeof value === 'string') {
-        if (!scanValues) continue
+        if (!scanValues && !line.classifyKeys) continue
         const replaced = this.scanString(value, false, depth)
         if (replaced === DROP) (dropped ??= []).push(index)
         else if (replaced !== value) target[index] = replaced
