@@ -135,7 +135,18 @@ describe('ReDoS', () => {
     ['text_key_value', repeat('cookie: a=;')],
   ]
 
-  it.each(ADVERSARIAL)('%s finishes on a 100 KB adversarial input (case %#)', (detector, text) => {
+  // A search that restarts from each anchor and scans to the end of the text is quadratic: these
+  // inputs repeat the anchor without what the search looks for. At 4 MiB, a quadratic scan takes
+  // minutes and a linear one milliseconds.
+  const FOUR_MIB = 4 * 1024 * 1024
+  const repeatLarge = (unit: string): string => unit.repeat(Math.ceil(FOUR_MIB / unit.length)).slice(0, FOUR_MIB)
+  const UNBOUNDED_SEARCHES: [DetectorName, string][] = [
+    ['email', repeatLarge('a@')],
+    ['email', repeatLarge('a@b ')],
+    ['email', repeatLarge('a@b-')],
+  ]
+
+  it.each([...ADVERSARIAL, ...UNBOUNDED_SEARCHES])('%s finishes on an adversarial input (case %#)', (detector, text) => {
     const spans = new SpanList()
     DETECTOR_DEFINITIONS[detector].find(text, 0, spans, context)
     expect(spans.size).toBeGreaterThanOrEqual(0)
