@@ -144,6 +144,9 @@ describe('ReDoS', () => {
     ['email', repeatLarge('a@')],
     ['email', repeatLarge('a@b ')],
     ['email', repeatLarge('a@b-')],
+    ['url_credentials', repeatLarge('? ')],
+    ['url_credentials', repeatLarge('# ')],
+    ['url_credentials', repeatLarge('?a=b ')],
   ]
 
   it.each([...ADVERSARIAL, ...UNBOUNDED_SEARCHES])('%s finishes on an adversarial input (case %#)', (detector, text) => {

@@ -57,15 +57,24 @@ export function findUrlCredentials(
   spans: SpanList,
   isSecretKey: (normalizedName: string) => boolean,
 ): void {
+  // Each search runs again only once the scan has passed its last result. Searching again from
+  // every `?` would scan to the end of the text for a `#` that is not there, which is quadratic.
+  // A character that does not occur is at text.length.
+  let question = -1
+  let hash = -1
   for (let position = 0; position < text.length; ) {
-    const question = text.indexOf('?', position)
-    const hash = text.indexOf('#', position)
-    let start = question === -1 ? hash : hash === -1 ? question : Math.min(question, hash)
-    if (start === -1) break
-    start += 1
-    position = scanParameters(text, start, rule, spans, isSecretKey)
+    if (question < position) question = indexOrEnd(text, '?', position)
+    if (hash < position) hash = indexOrEnd(text, '#', position)
+    const start = Math.min(question, hash)
+    if (start === text.length) break
+    position = scanParameters(text, start + 1, rule, spans, isSecretKey)
   }
   findUserinfoPasswords(text, rule, spans)
+}
+
+function indexOrEnd(text: string, character: string, from: number): number {
+  const index = text.indexOf(character, from)
+  return index === -1 ? text.length : index
 }
 
 /** Scans `name=value&name=value` from `start`; returns where the parameter list ends. */
