@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { DETECTOR_DEFINITIONS, type DetectorContext } from '../src/detectors/index.js'
 import { SpanList } from '../src/detectors/spans.js'
 import { loadRuleSet } from '../src/rules/load.js'
+import { leakCheck } from '../src/stages/leak-check.js'
 import type { DetectorName } from '../src/rules/schema.js'
 
 const context: DetectorContext = {
@@ -153,5 +154,11 @@ describe('ReDoS', () => {
     const spans = new SpanList()
     DETECTOR_DEFINITIONS[detector].find(text, 0, spans, context)
     expect(spans.size).toBeGreaterThanOrEqual(0)
+  }, 5_000)
+
+  it('leak check finishes on PEM headers in many JSON strings', () => {
+    // Serialized JSON: each header ends at a quote, and no END line follows any of them.
+    const text = repeatLarge('-----BEGIN RSA PRIVATE KEY-----","')
+    expect(leakCheck(text, '[REDACTED]').hits.length).toBeGreaterThan(0)
   }, 5_000)
 })

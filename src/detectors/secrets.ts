@@ -171,6 +171,9 @@ const PEM_TAIL = 'PRIVATE KEY-----'
  */
 export function findPemPrivateKeys(text: string, rule: number, spans: SpanList, stopAtQuote = false): void {
   let position = text.indexOf(PEM_BEGIN)
+  // The next END line, searched again only once a block has passed it: searching from every BEGIN
+  // would scan to the end of the text each time when there is none, which is quadratic.
+  let endMarker = -1
   while (position !== -1) {
     const labelEnd = text.indexOf('-----', position + PEM_BEGIN.length)
     const isPrivate = labelEnd !== -1 && labelEnd - position < 80 && text.startsWith(PEM_TAIL, labelEnd - PEM_TAIL.length + 5)
@@ -184,8 +187,11 @@ export function findPemPrivateKeys(text: string, rule: number, spans: SpanList, 
       if (quote !== -1) limit = quote
     }
     let end = limit
-    const endMarker = text.indexOf(PEM_END, labelEnd)
-    if (endMarker !== -1 && endMarker < limit) {
+    if (endMarker !== text.length && endMarker < labelEnd) {
+      endMarker = text.indexOf(PEM_END, labelEnd)
+      if (endMarker === -1) endMarker = text.length
+    }
+    if (endMarker < limit) {
       const tail = text.indexOf('-----', endMarker + PEM_END.length)
       end = tail !== -1 && tail + 5 <= limit ? tail + 5 : limit
     }
