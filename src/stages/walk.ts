@@ -330,11 +330,14 @@ function renameKeys(target: Record<string, unknown>, renames: ReadonlyMap<string
   const entries = Object.keys(target).map((key) => [key, target[key]] as const)
   for (const [key] of entries) delete target[key]
   const used = new Set<string>()
+  // The next suffix to try per name, so that n keys renamed alike cost n lookups, not n^2 / 2.
+  const nextSuffix = new Map<string, number>()
   for (const [key, value] of entries) {
     let name = renames.get(key) ?? key
     if (used.has(name)) {
-      let suffix = 2
+      let suffix = nextSuffix.get(name) ?? 2
       while (used.has(`${name}#${suffix}`)) suffix++
+      nextSuffix.set(name, suffix + 1)
       name = `${name}#${suffix}`
     }
     used.add(name)
