@@ -22,4 +22,17 @@ describe('hostile records', () => {
     expect(record[`sk-proj-[REDACTED]#${count}`]).toBe(1)
     expect(output).not.toContain('AbCdEfGhIjKl')
   }, 5_000)
+
+  it('drops every other element of a 400,000-element array in linear time', () => {
+    const count = 400_000
+    const items = Array.from({ length: count }, (_, index) => (index % 2 === 0 ? `"redis://cache-${index}:6379"` : `"keep-${index}"`))
+    const run = createFilter({}, 'test')
+    const output = run.pipeline.processLine(`{"level":30,"items":[${items.join(',')}]}`) as string
+    const kept = (JSON.parse(output) as { items: string[] }).items
+    expect(kept).toHaveLength(count / 2)
+    expect(kept[0]).toBe('keep-1')
+    expect(kept[kept.length - 1]).toBe(`keep-${count - 1}`)
+    expect(output).not.toContain('redis://')
+    expect(run.pipeline.summary.drops).toEqual({ 'drop-redis-urls': count / 2 })
+  }, 5_000)
 })

@@ -182,9 +182,7 @@ export class RecordWalker {
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
       }
     }
-    if (dropped !== undefined) {
-      for (let position = dropped.length - 1; position >= 0; position--) target.splice(dropped[position] as number, 1)
-    }
+    if (dropped !== undefined) removeIndexes(target, dropped)
   }
 
   private collect(key: string, field: KeyClassIdentifier, value: unknown): void {
@@ -323,6 +321,20 @@ function findPatternSpans(rule: CompiledRule, text: string, spans: SpanList): vo
     }
     spans.add(match.index, end, rule.index, Math.min(rule.keepChars, Math.floor(match[0].length / 2)))
   }
+}
+
+/** Removes the elements at `indexes` (ascending) in one pass; a splice per element would be quadratic. */
+function removeIndexes(target: unknown[], indexes: readonly number[]): void {
+  let write = indexes[0] as number
+  let next = 0
+  for (let read = write; read < target.length; read++) {
+    if (read === indexes[next]) {
+      next++
+      continue
+    }
+    target[write++] = target[read]
+  }
+  target.length = write
 }
 
 /** Renames keys in place and keeps their order; a renamed key that collides with another gets a numeric suffix. */
