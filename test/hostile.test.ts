@@ -34,5 +34,16 @@ describe('hostile records', () => {
     expect(kept[kept.length - 1]).toBe(`keep-${count - 1}`)
     expect(output).not.toContain('redis://')
     expect(run.pipeline.summary.drops).toEqual({ 'drop-redis-urls': count / 2 })
+  }, 10_000)
+
+  it('collects 150,000 distinct request ids in linear time', () => {
+    const count = 150_000
+    const calls = Array.from({ length: count }, (_, index) => `{"request_id":"req_${String(index).padStart(8, '0')}"}`)
+    const run = createFilter({}, 'test')
+    const output = run.pipeline.processLine(`{"level":30,"calls":[${calls.join(',')}]}`) as string
+    const block = (JSON.parse(output) as { tokenlab: { request_id: string; conflicts: { request_id: string[] } } }).tokenlab
+    expect(block.request_id).toBe('req_00000000')
+    expect(block.conflicts.request_id).toHaveLength(count)
+    expect(run.pipeline.summary.identifier_conflicts).toEqual({ request_id: 1 })
   }, 5_000)
 })
