@@ -55,6 +55,14 @@ describe('rule files', () => {
       'rules[0] (id "two").match: the rule has more than one match kind (paths, keys); give exactly one of paths, keys, detector, pattern or empty_line; split it into several rules if needed',
     ],
     ['misspelled-key.yaml', 'rules[0] (id "typo").match: Unrecognized key: "keyz"; remove "keyz" or check the spelling against the README\'s rule reference'],
+    [
+      'invalid-identifier-format.yaml',
+      'normalize.identifiers.request_id.format "^(req_": not a valid regular expression (Invalid regular expression: /^(req_/g: Unterminated group); fix the pattern',
+    ],
+    [
+      'catastrophic-identifier-format.yaml',
+      'normalize.identifiers.request_id.format "^([a-z0-9]+)+$": the pattern can backtrack catastrophically (exponential time on some inputs); remove nested or overlapping quantifiers such as (a+)+ or \\d+\\d+, or anchor the repeated parts with literals',
+    ],
   ])('rejects %s with a message naming the file, the rule and the fix', async (file, message) => {
     const path = fixturePath('rules', file)
     const run = await runCli(['--rules', path], '{"msg":"never read"}\n')

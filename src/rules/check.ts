@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module'
 import { LogfilterError, quote } from '../errors.js'
 import { PathSyntaxError, parsePath } from './paths.js'
-import type { RuleSpec } from './schema.js'
+import { IDENTIFIER_FIELDS, type NormalizeSpec, type RuleSpec } from './schema.js'
 
 const MATCH_KINDS = ['paths', 'keys', 'detector', 'pattern', 'empty_line'] as const
 
@@ -67,6 +67,14 @@ export function checkRuleSemantics(rule: RuleSpec, where: string): void {
     }
   }
   if (match.pattern !== undefined) checkUserPattern(match.pattern, match.flags ?? '', `${where}.match.pattern`)
+}
+
+/** Checks the `normalize:` settings that zod cannot: identifier formats are user patterns like any rule's. */
+export function checkNormalizeSemantics(normalize: NormalizeSpec, where: string): void {
+  for (const field of IDENTIFIER_FIELDS) {
+    const format = normalize.identifiers?.[field]?.format
+    if (format !== undefined) checkUserPattern(format, '', `${where}.identifiers.${field}.format`)
+  }
 }
 
 function requireWith(present: boolean, allowed: boolean, where: string, problem: string): void {

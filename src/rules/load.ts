@@ -17,7 +17,7 @@ import {
   type RuleFile,
   type RuleSpec,
 } from './schema.js'
-import { checkRuleSemantics } from './check.js'
+import { checkNormalizeSemantics, checkRuleSemantics } from './check.js'
 
 /** A validated, merged rule set, ready to compile. */
 export interface RuleSet {
@@ -155,6 +155,9 @@ export function loadRuleSet(userFile?: string): RuleSet {
   if (userFile === undefined) return buildRuleSet([defaults])
 
   const user = readRuleFile(userFile, userFile)
+  // The default pack's identifier formats are proven safe by the tests; only a user file's are
+  // checked here, so that a start without one never loads recheck.
+  if (user.file.normalize !== undefined) checkNormalizeSemantics(user.file.normalize, `${user.label}: normalize`)
   if (user.file.extends !== 'default') return buildRuleSet([user])
   return mergeOverDefaults(defaults, user)
 }
