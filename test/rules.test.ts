@@ -63,6 +63,7 @@ describe('rule files', () => {
       'catastrophic-identifier-format.yaml',
       'normalize.identifiers.request_id.format "^([a-z0-9]+)+$": the pattern can backtrack catastrophically (exponential time on some inputs); remove nested or overlapping quantifiers such as (a+)+ or \\d+\\d+, or anchor the repeated parts with literals',
     ],
+    ['invalid-job-id-path.yaml', 'normalize.job_id_paths[0] "job..id": unexpected "." at character 5; remove the extra dot'],
   ])('rejects %s with a message naming the file, the rule and the fix', async (file, message) => {
     const path = fixturePath('rules', file)
     const run = await runCli(['--rules', path], '{"msg":"never read"}\n')
