@@ -84,6 +84,7 @@ describe('rule files', () => {
     [['--max-line-bytes', '12'], 'tokenlab-logfilter: command line: --max-line-bytes: Too small: expected number to be >=1024; use at least 1024'],
     [['--max-line-bytes', 'lots'], 'tokenlab-logfilter: command line: --max-line-bytes: "lots" is not a whole number; give a number of bytes or milliseconds, for example 1048576'],
     [['--summary', 'verbose'], 'tokenlab-logfilter: command line: --summary: Invalid option: expected one of "off"|"counts"; use one of "off", "counts"'],
+    [['--grace-ms', '3000000000'], 'tokenlab-logfilter: command line: --grace-ms: 3000000000 is longer than a timer can wait; give at most 2147483647 milliseconds (about 24 days)'],
   ])('rejects bad flags %j', async (args, message) => {
     const run = await runCli(args)
     expect(run.code).toBe(2)
