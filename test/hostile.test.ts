@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createFilter } from '../src/index.js'
+import { filterText } from './helpers.js'
 
 function filterLine(line: string): string | null {
   return createFilter({}, 'test').pipeline.processLine(line)
@@ -46,4 +47,14 @@ describe('hostile records', () => {
     expect(block.conflicts.request_id).toHaveLength(count)
     expect(run.pipeline.summary.identifier_conflicts).toEqual({ request_id: 1 })
   }, 5_000)
+
+  it('reports the bytes kept from a cut line, not the limit', () => {
+    // The cut backs off to the start of the euro sign that crosses the 1024-byte limit.
+    const line = JSON.stringify({ level: 30, msg: 'a' + '\u20ac'.repeat(3000) })
+    const run = filterText(line + '\n', { maxLineBytes: 1024 })
+    expect(JSON.parse(run.lines[0] as string).logfilter).toEqual({ unparsed: 'too_long', original_bytes: 9022, kept_bytes: 1022 })
+    expect(run.warnings).toEqual([
+      'tokenlab-logfilter: line 1 (9022 bytes): longer than --max-line-bytes; cut to 1022 bytes at a character boundary and written as a wrapped text record',
+    ])
+  })
 })
