@@ -101,10 +101,11 @@ export class Pipeline {
   private processUnchecked(input: string, flags: LineFlags | undefined): string | null {
     let raw = input
     const rules = this.rules
-    if (flags?.originalBytes !== undefined) {
-      this.warn('too_long', dataMessages.tooLong(this.summary.lines_in, flags.originalBytes, flags.keptBytes ?? raw.length))
+    const originalBytes = flags?.originalBytes
+    if (originalBytes !== undefined) {
+      this.warn('too_long', () => dataMessages.tooLong(this.summary.lines_in, originalBytes, flags?.keptBytes ?? raw.length))
       const kept = trimCutTail(raw)
-      return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes: flags.originalBytes, keptBytes: flags.keptBytes ?? kept.length })
+      return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes, keptBytes: flags?.keptBytes ?? kept.length })
     }
     if (flags?.invalidUtf8) return this.unparsed(raw, 'invalid_utf8')
     // A byte-order mark (files saved by some Windows tools) would make the line non-JSON.
@@ -183,7 +184,7 @@ export class Pipeline {
 
   /** Text path for a line that is not a JSON object. */
   private unparsed(raw: string, reason: UnparsedReason): string {
-    this.warn('unparsed', dataMessages.unparsed(this.summary.lines_in, raw.length, reason))
+    this.warn('unparsed', () => dataMessages.unparsed(this.summary.lines_in, Buffer.byteLength(raw), reason))
     return this.textPath(raw, { reason })
   }
 
@@ -202,7 +203,7 @@ export class Pipeline {
   private failClosed(raw: string, error: unknown): string {
     this.summary.internal_errors++
     const stage = error instanceof Error ? error.name : 'unknown'
-    this.warn('internal_error', dataMessages.internalError(this.summary.lines_in, raw.length, stage))
+    this.warn('internal_error', () => dataMessages.internalError(this.summary.lines_in, Buffer.byteLength(raw), stage))
     try {
       return this.textPath(raw, { reason: 'internal_error' })
     } catch {
@@ -217,7 +218,7 @@ export class Pipeline {
     if (result.hits.length === 0) return output
     for (const shape of result.hits) {
       increment(this.summary.leak_check_hits, shape)
-      this.warn('leak_check', dataMessages.leakCheckHit(this.summary.lines_in, shape))
+      this.warn('leak_check', () => dataMessages.leakCheckHit(this.summary.lines_in, shape))
     }
     return result.text
   }
@@ -243,11 +244,12 @@ export class Pipeline {
     for (const field of IDENTIFIER_FIELDS) if (block[field] !== undefined) increment(summary.normalized, field)
   }
 
-  private warn(kind: WarningKind, message: string): void {
+  /** Passes a warning on unless its kind is over the limit; `message` is built only when it is passed on. */
+  private warn(kind: WarningKind, message: () => string): void {
     if (this.onWarning === undefined) return
     const count = (this.warningCounts.get(kind) ?? 0) + 1
     this.warningCounts.set(kind, count)
-    if (count <= this.warningLimit) this.onWarning(message)
+    if (count <= this.warningLimit) this.onWarning(message())
     else if (count === this.warningLimit + 1) this.onWarning(dataMessages.suppressed(kind))
   }
 }

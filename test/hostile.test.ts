@@ -57,4 +57,9 @@ describe('hostile records', () => {
       'tokenlab-logfilter: line 1 (9022 bytes): longer than --max-line-bytes; cut to 1022 bytes at a character boundary and written as a wrapped text record',
     ])
   })
+
+  it('gives the size of an unparsed line in bytes', () => {
+    const run = filterText('caf\u00e9 cr\u00e8me \u{1f600}\n')
+    expect(run.warnings).toEqual(['tokenlab-logfilter: line 1 (17 bytes): not a JSON object (not_json); written as a wrapped text record'])
+  })
 })
