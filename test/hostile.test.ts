@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createFilter } from '../src/index.js'
-import { filterText } from './helpers.js'
+import { SECRETS, expectAbsent, filterText } from './helpers.js'
 
 function filterLine(line: string): string | null {
   return createFilter({}, 'test').pipeline.processLine(line)
@@ -61,5 +61,23 @@ describe('hostile records', () => {
   it('gives the size of an unparsed line in bytes', () => {
     const run = filterText('caf\u00e9 cr\u00e8me \u{1f600}\n')
     expect(run.warnings).toEqual(['tokenlab-logfilter: line 1 (17 bytes): not a JSON object (not_json); written as a wrapped text record'])
+  })
+
+  it('redacts key-value pairs at any level of JSON-in-string escaping', () => {
+    // Each level of nesting doubles the backslashes before a quote: \", \\\", \\\\\\\", ...
+    const lines: string[] = []
+    for (let levels = 1; levels <= 7; levels++) {
+      let body = JSON.stringify({ api_key: SECRETS.OPQ0, note: 'he said "hi"', password: `${SECRETS.OPQ1}\\` })
+      for (let level = 1; level < levels; level++) body = JSON.stringify({ inner: body })
+      const line = JSON.stringify({ level: 30, body })
+      lines.push(line, line.slice(0, -2))
+    }
+    const run = filterText(lines.join('\n') + '\n')
+    expect(run.lines).toHaveLength(14)
+    expect(run.summary.unparsed).toEqual({ truncated: 7 })
+    const output = run.lines.join('\n')
+    expectAbsent(output, SECRETS.OPQ0)
+    expectAbsent(output, SECRETS.OPQ1)
+    expect(output).toContain('he said')
   })
 })

@@ -64,7 +64,8 @@ function nameBefore(text: string, separator: number): string | undefined {
   const quote = text.charCodeAt(cursor)
   if (quote === 34 || quote === 39) {
     cursor--
-    if (text.charCodeAt(cursor) === 92) cursor--
+    // The backslashes of a quote escaped once or more (JSON nested in JSON strings).
+    while (cursor >= 0 && text.charCodeAt(cursor) === 92) cursor--
   }
   const end = cursor + 1
   const limit = Math.max(0, end - MAX_NAME)
@@ -84,16 +85,11 @@ function isLetterOrUnderscore(code: number): boolean {
 function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, spans: SpanList): number {
   let cursor = from
   while (cursor < text.length && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++
-  let quote = text.charCodeAt(cursor)
-  let escaped = false
-  if (quote === 92 && (text.charCodeAt(cursor + 1) === 34 || text.charCodeAt(cursor + 1) === 39)) {
-    escaped = true
-    cursor++
-    quote = text.charCodeAt(cursor)
-  }
+  const backslashes = backslashRunEnd(text, cursor) - cursor
+  const quote = text.charCodeAt(cursor + backslashes)
   if (quote === 34 || quote === 39) {
-    const start = cursor + 1
-    const end = closingQuote(text, start, quote, escaped)
+    const start = cursor + backslashes + 1
+    const end = closingQuote(text, start, quote, backslashes)
     if (verdict.cookie) addCookieSpans(text, start, end, verdict.rule, spans)
     else if (end > start && text.charCodeAt(start) !== 91) spans.add(start, end, verdict.rule)
     return end
@@ -112,24 +108,36 @@ function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, span
   return cursor
 }
 
-function closingQuote(text: string, start: number, quote: number, escaped: boolean): number {
+/**
+ * Returns the end of a quoted value whose opening quote had `escapes` backslashes before it. A
+ * string nested k times in JSON strings has 2^k - 1 backslashes before its own quotes and 2^(k+1) - 1
+ * before a quote in its content, and each content backslash doubles too. So a quote after a run of
+ * m backslashes closes the value when m % (2 * escapes + 2) === escapes: m even for a plain string,
+ * m = 1, 5, 9, ... once nested, and so on. The run's own `escapes` backslashes stay outside the value.
+ */
+function closingQuote(text: string, start: number, quote: number, escapes: number): number {
+  const period = 2 * escapes + 2
   let cursor = start
   while (cursor < text.length) {
     const code = text.charCodeAt(cursor)
     if (code === 10 || code === 13) return cursor
-    if (escaped) {
-      if (code === 92 && text.charCodeAt(cursor + 1) === quote) return cursor
-      if (code === 92) cursor++
-    } else {
-      if (code === 92) {
-        cursor += 2
-        continue
-      }
-      if (code === quote) return cursor
+    if (code === 92) {
+      const runEnd = backslashRunEnd(text, cursor)
+      const run = runEnd - cursor
+      if (text.charCodeAt(runEnd) === quote && run % period === escapes) return runEnd - escapes
+      cursor = runEnd + 1
+      continue
     }
+    if (code === quote && escapes === 0) return cursor
     cursor++
   }
   return text.length
+}
+
+function backslashRunEnd(text: string, from: number): number {
+  let end = from
+  while (end < text.length && text.charCodeAt(end) === 92) end++
+  return end
 }
 
 /** "Bearer abc…" after `Authorization:`: the scheme word stays, the credential is the value. */
