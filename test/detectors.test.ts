@@ -14,7 +14,8 @@ import type { DetectorName } from '../src/rules/schema.js'
 
 const context: DetectorContext = {
   isSecretKey: (name) => name === 'apikey' || name === 'password',
-  classifyTextKey: (name) => (/^(api_?key|password|authorization|cookie)$/i.test(name) ? { rule: 0, cookie: /cookie/i.test(name) } : undefined),
+  classifyTextKey: (name) => (/^(api_?key|password|authorization|cookie)$/i.test(name) ? { rule: 0, cookie: /cookie/i.test(name), types: undefined } : undefined),
+  censor: '[REDACTED]',
 }
 
 /** Runs one detector and returns the matched substrings. */

@@ -80,4 +80,22 @@ describe('hostile records', () => {
     expectAbsent(output, SECRETS.OPQ1)
     expect(output).toContain('he said')
   })
+
+  it('redacts arrays and objects under sensitive names in unparsed lines', () => {
+    const lines = [
+      `{"level":30,"password":["${SECRETS.OPQ2}","${SECRETS.OPQ3}"],"b":`,
+      `{"level":30,"credentials":{"user":"bob","pass":"${SECRETS.OPQ4}","nested":{"k":[1,"]"]}},"after":"kept","b":`,
+      `{"level":30,"api_key":"[${SECRETS.OPQ5}]","b":`,
+      `{"level":30,"body":"{\\"secret\\":{\\"v\\":\\"${SECRETS.OPQ6}\\"}}","b":`,
+      '{"level":30,"user":{"plan":"pro"},"password":"[REDACTED]","b":',
+    ]
+    const run = filterText(lines.join('\n') + '\n')
+    expect(run.summary.unparsed).toEqual({ truncated: 5 })
+    const output = run.lines.join('\n')
+    for (const secret of [SECRETS.OPQ2, SECRETS.OPQ3, SECRETS.OPQ4, SECRETS.OPQ5, SECRETS.OPQ6]) expectAbsent(output, secret)
+    expect(JSON.parse(run.lines[1] as string).msg).toBe('{"level":30,"credentials":[REDACTED],"after":"kept","b":')
+    // The rule for "user" applies to strings and numbers only; an already redacted value is not counted again.
+    expect(JSON.parse(run.lines[4] as string).msg).toBe('{"level":30,"user":{"plan":"pro"},"password":"[REDACTED]","b":')
+    expect(run.summary.redactions).toEqual({ 'redact-credential-keys': 4 })
+  })
 })

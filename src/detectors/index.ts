@@ -22,6 +22,8 @@ export interface DetectorContext {
   /** True when a key-name rule marks this normalized name as a secret (used for URL parameters). */
   readonly isSecretKey: (normalizedName: string) => boolean
   readonly classifyTextKey: TextKeyClassifier
+  /** The rule set's censor, so that text redacted before is not redacted and counted again. */
+  readonly censor: string
 }
 
 export interface DetectorDefinition {
@@ -126,6 +128,6 @@ export const DETECTOR_DEFINITIONS: Readonly<Record<DetectorName, DetectorDefinit
     anchors: [],
     highConfidence: false,
     partialKeeps: 'nothing',
-    find: (text, _rule, spans, context) => findKeyValuePairs(text, spans, context.classifyTextKey),
+    find: (text, _rule, spans, context) => findKeyValuePairs(text, spans, context.classifyTextKey, context.censor),
   },
 }

@@ -7,6 +7,7 @@
  * The scan is anchored on each `:` and `=` and looks back at most MAX_NAME characters for the
  * name, so it stays linear on any input.
  */
+import type { ValueType } from '../rules/schema.js'
 import { SpanList, isAlphanumeric } from './spans.js'
 
 export interface TextKeyVerdict {
@@ -14,6 +15,8 @@ export interface TextKeyVerdict {
   readonly rule: number
   /** The value is a Cookie or Set-Cookie header: redact each cookie's value, keep names and attributes. */
   readonly cookie: boolean
+  /** The value types the rule applies to (its `types`); undefined for all. Decides `{...}` and `[...]` values. */
+  readonly types: ReadonlySet<ValueType> | undefined
 }
 
 export type TextKeyClassifier = (name: string) => TextKeyVerdict | undefined
@@ -33,7 +36,8 @@ function isValueDelimiter(code: number): boolean {
 
 const AUTH_SCHEMES = ['bearer', 'basic', 'token', 'digest', 'apikey']
 
-export function findKeyValuePairs(text: string, spans: SpanList, classify: TextKeyClassifier): void {
+/** Finds the values of sensitive pairs; a value equal to `censor` was redacted before and is left alone. */
+export function findKeyValuePairs(text: string, spans: SpanList, classify: TextKeyClassifier, censor: string): void {
   let colon = text.indexOf(':')
   let equals = text.indexOf('=')
   while (colon !== -1 || equals !== -1) {
@@ -47,7 +51,7 @@ export function findKeyValuePairs(text: string, spans: SpanList, classify: TextK
       if (name !== undefined) {
         const dot = name.lastIndexOf('.')
         const verdict = classify(dot === -1 ? name : name.slice(dot + 1))
-        if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, position + 1, verdict, spans))
+        if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, position + 1, verdict, spans, censor))
       }
     } else {
       resume = position + 2
@@ -82,7 +86,7 @@ function isLetterOrUnderscore(code: number): boolean {
 }
 
 /** Adds the span(s) of the value that starts at `from`; returns the index after the value. */
-function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, spans: SpanList): number {
+function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, spans: SpanList, censor: string): number {
   let cursor = from
   while (cursor < text.length && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++
   const backslashes = backslashRunEnd(text, cursor) - cursor
@@ -91,7 +95,7 @@ function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, span
     const start = cursor + backslashes + 1
     const end = closingQuote(text, start, quote, backslashes)
     if (verdict.cookie) addCookieSpans(text, start, end, verdict.rule, spans)
-    else if (end > start && text.charCodeAt(start) !== 91) spans.add(start, end, verdict.rule)
+    else if (end > start && !isCensor(text, start, end, censor)) spans.add(start, end, verdict.rule)
     return end
   }
   if (verdict.cookie) {
@@ -100,12 +104,48 @@ function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, span
     addCookieSpans(text, cursor, end, verdict.rule, spans)
     return end
   }
+  const opening = text.charCodeAt(cursor)
+  if (opening === 91 || opening === 123) {
+    // An array or object: JSON on the text path (a truncated or cut line) or code in a message.
+    const end = containerEnd(text, cursor)
+    const type = opening === 91 ? 'array' : 'object'
+    if ((verdict.types === undefined || verdict.types.has(type)) && !isCensor(text, cursor, end, censor)) spans.add(cursor, end, verdict.rule)
+    return end
+  }
   cursor = skipAuthScheme(text, cursor)
   const start = cursor
   while (cursor < text.length && !isValueDelimiter(text.charCodeAt(cursor))) cursor++
-  // "[REDACTED]" from an earlier pass, or a JSON object/array value that the walk handles.
-  if (cursor > start && text.charCodeAt(start) !== 91 && text.charCodeAt(start) !== 123) spans.add(start, cursor, verdict.rule)
+  if (cursor > start && !isCensor(text, start, cursor, censor)) spans.add(start, cursor, verdict.rule)
   return cursor
+}
+
+function isCensor(text: string, start: number, end: number, censor: string): boolean {
+  return end - start === censor.length && text.startsWith(censor, start)
+}
+
+/**
+ * Returns the index after the array or object that opens at `start`, or the text's end when it
+ * is not closed. Brackets inside plain JSON strings do not count; inside strings nested in
+ * strings (escaped quotes) they do, which can end the value early.
+ */
+function containerEnd(text: string, start: number): number {
+  let depth = 0
+  let cursor = start
+  while (cursor < text.length) {
+    const code = text.charCodeAt(cursor)
+    if (code === 34) {
+      cursor = closingQuote(text, cursor + 1, 34, 0) + 1
+      continue
+    }
+    if (code === 92) cursor++
+    else if (code === 91 || code === 123) depth++
+    else if (code === 93 || code === 125) {
+      depth--
+      if (depth === 0) return cursor + 1
+    }
+    cursor++
+  }
+  return text.length
 }
 
 /**

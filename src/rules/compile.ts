@@ -159,7 +159,7 @@ export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): Co
     if (verdict === undefined) {
       // Rules with a value condition cannot be judged from a name alone, so they stay out of free text.
       const rule = keyClass(name).rules.find((candidate) => candidate.unlessValueStartsWith === undefined && candidate.action !== 'drop_line')
-      verdict = rule === undefined ? null : { rule: rule.index, cookie: rule.cookie }
+      verdict = rule === undefined ? null : { rule: rule.index, cookie: rule.cookie, types: rule.types }
       if (textKeyCache.size >= KEY_CACHE_LIMIT) textKeyCache.clear()
       textKeyCache.set(name, verdict)
     }
@@ -168,6 +168,7 @@ export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): Co
   const detectorContext: DetectorContext = {
     isSecretKey: (normalizedName) => classifyTextKey(normalizedName) !== undefined,
     classifyTextKey,
+    censor: ruleSet.censor,
   }
 
   const { fragments, alwaysBits } = collectFragments(rules, keyRules, textKeyValueRule, normalize)
