@@ -98,4 +98,21 @@ describe('hostile records', () => {
     expect(JSON.parse(run.lines[4] as string).msg).toBe('{"level":30,"user":{"plan":"pro"},"password":"[REDACTED]","b":')
     expect(run.summary.redactions).toEqual({ 'redact-credential-keys': 4 })
   })
+
+  it('redacts values in name-value header lists', () => {
+    const lines = [
+      { level: 30, res: { rawHeaders: ['Content-Type', 'application/json', 'X-Api-Key', SECRETS.OPQ0, 'Set-Cookie', `sid=${SECRETS.OPQ1}; Path=/`] } },
+      { level: 30, headers: [['x-api-key', SECRETS.OPQ2], ['accept', 'text/plain'], ['upstream_url', 'https://provider.internal/v1']] },
+      { level: 30, fields: ['password', 'email'], pairs: [['api_key', 'model']] },
+    ].map((record) => JSON.stringify(record))
+    const run = filterText(lines.join('\n') + '\n')
+    const output = run.lines.join('\n')
+    for (const secret of [SECRETS.OPQ0, SECRETS.OPQ1, SECRETS.OPQ2]) expectAbsent(output, secret)
+    const [first, second, third] = run.lines.map((line) => JSON.parse(line))
+    expect(first.res.rawHeaders).toEqual(['Content-Type', 'application/json', 'X-Api-Key', '[REDACTED]', 'Set-Cookie', 'sid=[REDACTED]; Path=/'])
+    expect(second.headers).toEqual([['x-api-key', '[REDACTED]'], ['accept', 'text/plain'], []])
+    // A list of names is not a pair list: only an array of two-element arrays or rawHeaders is.
+    expect(third.fields).toEqual(['password', 'email'])
+    expect(third.pairs).toEqual([['api_key', '[REDACTED]']])
+  })
 })

@@ -127,7 +127,7 @@ export class RecordWalker {
       } else if (value !== null && typeof value === 'object') {
         const isRequest = key === 'req' || key === 'request'
         if (isRequest) line.requestDepth++
-        if (Array.isArray(value)) this.walkArray(value, next, depth + 1)
+        if (Array.isArray(value)) this.walkArray(value, next, depth + 1, keyClass !== undefined && NAME_VALUE_LIST_KEYS.has(keyClass.normalized))
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
         if (isRequest) line.requestDepth--
       }
@@ -140,7 +140,12 @@ export class RecordWalker {
     if (renames !== undefined) renameKeys(target, renames)
   }
 
-  walkArray(target: unknown[], nodes: readonly PathNode[] | undefined, depth: number): void {
+  /**
+   * Walks an array. With `nameValueList`, the array is `[name, value, name, value, ...]` (Node's
+   * rawHeaders, or one `[name, value]` entry of a header list): each value takes the key-name rule
+   * its name would take as an object key.
+   */
+  walkArray(target: unknown[], nodes: readonly PathNode[] | undefined, depth: number, nameValueList = false): void {
     if (depth > MAX_DEPTH) throw new DepthExceeded()
     const rules = this.rules
     const line = this.line
@@ -161,11 +166,16 @@ export class RecordWalker {
           if (fromAnywhere) next = next ? next.concat(fromAnywhere) : fromAnywhere
         }
       }
-      const rule = next !== undefined ? chooseRule(next, undefined, value) : undefined
+      const name = nameValueList && index % 2 === 1 && line.classifyKeys ? target[index - 1] : undefined
+      const nameRules = typeof name === 'string' ? rules.keyClass(name).rules : undefined
+      const rule = next !== undefined || nameRules !== undefined ? chooseRule(next, nameRules, value) : undefined
       if (rule !== undefined) {
         if (rule.action === 'drop') {
           line.dropped(rule.index)
-          ;(dropped ??= []).push(index)
+          dropped ??= []
+          // A dropped value takes its name with it, unless a value detector dropped the name already.
+          if (nameRules !== undefined && dropped[dropped.length - 1] !== index - 1) dropped.push(index - 1)
+          dropped.push(index)
         } else {
           line.hit(rule.index)
           target[index] = applyToValue(rule, value, rules, line.spans)
@@ -178,7 +188,7 @@ export class RecordWalker {
         if (replaced === DROP) (dropped ??= []).push(index)
         else if (replaced !== value) target[index] = replaced
       } else if (value !== null && typeof value === 'object') {
-        if (Array.isArray(value)) this.walkArray(value, next, depth + 1)
+        if (Array.isArray(value)) this.walkArray(value, next, depth + 1, isNameValueEntry(value))
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
       }
     }
@@ -270,6 +280,14 @@ export class RecordWalker {
 }
 
 const NO_KEYS: readonly string[] = []
+
+/** Normalized keys whose array value is a flat name-value list (Node's IncomingMessage). */
+const NAME_VALUE_LIST_KEYS: ReadonlySet<string> = new Set(['rawheaders', 'rawtrailers'])
+
+/** A `[name, value]` element of an array, as in Object.entries(headers) or a fetch header list. */
+function isNameValueEntry(value: unknown[]): boolean {
+  return value.length === 2 && typeof value[0] === 'string'
+}
 
 /** Keys of `target` that the path trie nodes can lead to; every key when a node has a wildcard. */
 function pathKeys(target: Record<string, unknown>, nodes: readonly PathNode[] | undefined): readonly string[] {
