@@ -53,6 +53,9 @@ describe('detectors', () => {
     ['url_credentials', '/v1/models?api%5Fkey=secret1&page=2', ['secret1']],
     ['url_credentials', 'https://user:hunter2@db.example/x https://ghp_token@github.example/', ['hunter2', 'ghp_token']],
     ['url_credentials', 'https://example.com/search?q=cats&page=2 are you sure? yes', []],
+    ['url_credentials', 'login?next=https%3A%2F%2Fapp.example%2Fcb%3Fstate%3Dab%26token%3Dsecret9 done', ['state%3Dab%26token%3Dsecret9']],
+    ['url_credentials', '"redirect":"https%3A%2F%2Fa.example%2Fcb%3Fr%3Dhttps%253A%252F%252Fb%253Fsig%253Dsecret8"', ['r%3Dhttps%253A%252F%252Fb%253Fsig%253Dsecret8']],
+    ['url_credentials', 'https%3A%2F%2Fapp.example%2Fsearch%3Fq%3Dcats%26page%3D2 100%3f %3F', []],
     ['redis_url', 'to redis://:pw@10.0.0.1:6379/0, then rediss://h', ['redis://:pw@10.0.0.1:6379/0', 'rediss://h']],
     ['data_url', 'img data:image/png;base64,iVBORw0KGgo= end', ['data:image/png;base64,iVBORw0KGgo=']],
     ['data_url', 'metadata: none; data:x', []],
@@ -95,6 +98,7 @@ describe('ReDoS', () => {
     ['^[A-Za-z0-9_./+:-]{0,64}$', ''],
     ['^[a-z][a-z0-9+.-]*:\\/\\/[^/?#]*', 'i'],
     ['[?#]', ''],
+    ['%([0-7][0-9A-Fa-f])', 'g'],
     ["^\\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$", ''],
   ]
 
@@ -149,6 +153,8 @@ describe('ReDoS', () => {
     ['url_credentials', repeatLarge('? ')],
     ['url_credentials', repeatLarge('# ')],
     ['url_credentials', repeatLarge('?a=b ')],
+    ['url_credentials', repeatLarge('%3F ')],
+    ['url_credentials', repeatLarge('%3Fa%3D%253F')],
   ]
 
   it.each([...ADVERSARIAL, ...UNBOUNDED_SEARCHES])('%s finishes on an adversarial input (case %#)', (detector, text) => {

@@ -115,4 +115,11 @@ describe('hostile records', () => {
     expect(third.fields).toEqual(['password', 'email'])
     expect(third.pairs).toEqual([['api_key', '[REDACTED]']])
   })
+
+  it('redacts credentials in percent-encoded URLs inside values', () => {
+    const next = encodeURIComponent(`https://app.example/cb?state=xyz&token=${SECRETS.OPQ7}`)
+    const run = filterText(JSON.stringify({ level: 30, next }) + '\n')
+    expectAbsent(run.lines.join('\n'), SECRETS.OPQ7)
+    expect(JSON.parse(run.lines[0] as string).next).toBe('https%3A%2F%2Fapp.example%2Fcb%3F[REDACTED]')
+  })
 })

@@ -89,7 +89,7 @@ export const DETECTOR_DEFINITIONS: Readonly<Record<DetectorName, DetectorDefinit
   },
   url_credentials: {
     name: 'url_credentials',
-    anchors: ['?', '#', '@'],
+    anchors: ['?', '#', '@', '%3f'],
     highConfidence: false,
     partialKeeps: 'nothing (only parameter values and passwords are in the span)',
     find: (text, rule, spans, context) => findUrlCredentials(text, rule, spans, context.isSecretKey),
