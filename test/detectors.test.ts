@@ -42,6 +42,8 @@ describe('detectors', () => {
     ['bearer_credential', 'Authorization: Bearer xasrpuycdwyllwebvyaxunpxwcnn', ['xasrpuycdwyllwebvyaxunpxwcnn']],
     ['bearer_credential', 'auth=basic dXNlcjpodW50ZXIy;', ['dXNlcjpodW50ZXIy']],
     ['bearer_credential', 'Bearer tokens expire; basic plan; Bearer authentication', []],
+    ['bearer_credential', '?auth=Bearer%20xasrpuycdwyllwebvyaxunpxwcnn&x=1 h=Basic+dXNlcjpodW50ZXIy%3D%3D;', ['xasrpuycdwyllwebvyaxunpxwcnn', 'dXNlcjpodW50ZXIy%3D%3D']],
+    ['bearer_credential', 'Bearer%20tokens basic+plan Bearer%2', []],
     ['jwt', 'x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc-_def y', ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc-_def']],
     ['jwt', 'eyJustAWord and eyJabc.eyJ', []],
     ['aws_access_key', 'AKIAIOSFODNN7EXAMPLE,ASIAY34FZKBOKMUTVV7A', ['AKIAIOSFODNN7EXAMPLE', 'ASIAY34FZKBOKMUTVV7A']],
