@@ -23,7 +23,7 @@ import { isJsonObjectText } from './scan/json-check.js'
 import { DepthExceeded, LineState, MAX_DEPTH } from './stages/line-state.js'
 import { buildNormalizedBlock, type NormalizeReport } from './stages/normalize.js'
 import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js'
-import { CUT_MARKER, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
+import { CUT_MARKER, decodeAsciiEscapes, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
 import { RecordWalker } from './stages/walk.js'
 
 /** What the framing layer knows about a line before the pipeline sees it. */
@@ -194,7 +194,7 @@ export class Pipeline {
     line.reset(ALL_BITS)
     line.classifyKeys = true
     line.collect = false
-    const redacted = this.walker.scanString(text, true, 0) as string
+    const redacted = this.walker.scanString(decodeAsciiEscapes(text), true, 0) as string
     this.countRuleHits()
     return this.checkLeaks(wrapText(redacted, details))
   }

@@ -122,4 +122,18 @@ describe('hostile records', () => {
     expectAbsent(run.lines.join('\n'), SECRETS.OPQ7)
     expect(JSON.parse(run.lines[0] as string).next).toBe('https%3A%2F%2Fapp.example%2Fcb%3F[REDACTED]')
   })
+
+  it('decodes JSON escapes before scanning an unparsed line', () => {
+    const lines = [
+      `{"level":30,"key":"\\u0073k-proj-${SECRETS.OPQ0}","b":`,
+      `{"level":30,"api\\u005fkey":"${SECRETS.OPQ1}","b":`,
+      `{"level":30,"url":"https:\\/\\/bob:${SECRETS.OPQ2}@db.example\\/x","b":`,
+      `{"level":30,"msg":"quote \\u0022 and backslash \\u005c stay escaped","b":`,
+    ]
+    const run = filterText(lines.join('\n') + '\n')
+    expect(run.summary.unparsed).toEqual({ truncated: 4 })
+    const output = run.lines.join('\n')
+    for (const secret of [SECRETS.OPQ0, SECRETS.OPQ1, SECRETS.OPQ2]) expectAbsent(output, secret)
+    expect(JSON.parse(run.lines[3] as string).msg).toBe('{"level":30,"msg":"quote \\u0022 and backslash \\u005c stay escaped","b":')
+  })
 })
