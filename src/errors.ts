@@ -64,8 +64,8 @@ export const dataMessages = {
     `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): not a JSON object (${reason}); written as a wrapped text record`,
   tooLong: (lineNumber: number, bytes: number, keptBytes: number) =>
     `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): longer than --max-line-bytes; cut to ${keptBytes} bytes at a character boundary and written as a wrapped text record`,
-  internalError: (lineNumber: number, bytes: number, stage: string) =>
-    `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): internal error in stage ${stage}; the line was written through the text path with every value detector applied`,
+  internalError: (lineNumber: number, bytes: number, stage: string, errorName: string) =>
+    `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): internal error in stage ${stage} (${errorName}); the line was written through the text path with every value detector applied`,
   leakCheckHit: (lineNumber: number, shape: string) =>
     `${PROGRAM_NAME}: line ${lineNumber}: the leak check found a ${shape} that no rule caught; redacted it and counted a rule gap`,
   suppressed: (kind: string) =>

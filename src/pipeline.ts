@@ -37,6 +37,9 @@ export interface LineFlags {
 
 export type WarningKind = 'unparsed' | 'too_long' | 'internal_error' | 'leak_check'
 
+/** The stage a line is in, named by the warning when a stage throws. */
+type Stage = 'prefilter' | 'parse' | 'walk' | 'normalize' | 'serialize' | 'leak_check' | 'text_path'
+
 export interface PipelineOptions {
   /** Receives data warnings (already rate-limited); they never contain log content. */
   readonly onWarning?: (message: string) => void
@@ -68,6 +71,7 @@ export class Pipeline {
   private readonly warningLimit: number
   private readonly warningCounts = new Map<WarningKind, number>()
   private readonly usePrefilter: boolean
+  private stage: Stage = 'prefilter'
 
   constructor(rules: CompiledRules, options: PipelineOptions = {}) {
     this.rules = rules
@@ -101,6 +105,7 @@ export class Pipeline {
   private processUnchecked(input: string, flags: LineFlags | undefined): string | null {
     let raw = input
     const rules = this.rules
+    this.stage = 'prefilter'
     const originalBytes = flags?.originalBytes
     if (originalBytes !== undefined) {
       this.warn('too_long', () => dataMessages.tooLong(this.summary.lines_in, originalBytes, flags?.keptBytes ?? raw.length))
@@ -131,6 +136,7 @@ export class Pipeline {
     }
 
     // No rule can fire: a valid JSON object goes out as it came in, without a parse.
+    this.stage = 'parse'
     const noRuleApplies = mask === 0 && this.lineMatchRules.length === 0
     if (noRuleApplies && isJsonObjectText(raw, MAX_DEPTH)) return raw
     const parsed = parseLine(raw, (mask & rules.longNumberBit) !== 0)
@@ -150,6 +156,7 @@ export class Pipeline {
     line.classifyKeys = (mask & rules.classifyBits) !== 0
     const normalize = rules.normalize
     line.collect = normalize.enabled && (mask & rules.normalizeBit) !== 0
+    this.stage = 'walk'
     try {
       this.walker.walkRecord(record)
     } catch (error) {
@@ -158,27 +165,35 @@ export class Pipeline {
     }
     const recordChanged = line.changed
 
+    this.stage = 'normalize'
     const report: NormalizeReport = { invalid: {}, conflicts: [] }
     const block = line.collect ? buildNormalizedBlock(record, line.candidates, rules, report) : undefined
-    this.countNormalize(block, report)
     if (block !== undefined) {
       line.collect = false
       this.walker.walkRootChild(normalize.key, block as Record<string, unknown>)
       this.onNormalized?.(block)
     }
-    this.countRuleHits()
 
+    this.stage = 'serialize'
     let output: string
     const existing = Object.hasOwn(record, normalize.key) ? record[normalize.key] : undefined
     const rawIsSafe = !recordChanged && (mask & ~rules.normalizeBit) === 0
-    if (rawIsSafe && block === undefined) return raw
-    if (rawIsSafe && existing === undefined && block !== undefined) {
+    const unchanged = rawIsSafe && block === undefined
+    if (unchanged) {
+      output = raw
+    } else if (rawIsSafe && existing === undefined && block !== undefined) {
       output = appendToRawObject(raw, normalize.key, JSON.stringify(block), Object.keys(record).length > 0)
     } else {
       if (block !== undefined) mergeBlock(record, normalize.key, block as Record<string, unknown>)
       output = serializeJson(record, parsed.exactNumbers)
     }
-    if ((mask & rules.leakCheckBit) !== 0) return this.checkLeaks(output)
+    if (!unchanged && (mask & rules.leakCheckBit) !== 0) {
+      this.stage = 'leak_check'
+      output = this.checkLeaks(output)
+    }
+    // Counted once the output exists, so that a line that fails closed is not counted twice.
+    this.countNormalize(block, report)
+    this.countRuleHits()
     return output
   }
 
@@ -189,6 +204,7 @@ export class Pipeline {
   }
 
   private textPath(text: string, details: UnparsedDetails): string {
+    this.stage = 'text_path'
     increment(this.summary.unparsed, details.reason)
     const line = this.line
     line.reset(ALL_BITS)
@@ -202,13 +218,15 @@ export class Pipeline {
   /** A stage threw on this line (a bug): write it through the text path, never raw. */
   private failClosed(raw: string, error: unknown): string {
     this.summary.internal_errors++
-    const stage = error instanceof Error ? error.name : 'unknown'
-    this.warn('internal_error', () => dataMessages.internalError(this.summary.lines_in, Buffer.byteLength(raw), stage))
+    const stage = this.stage
+    // Only the error's class: its message could quote the line.
+    const errorName = error instanceof Error ? error.name : typeof error
+    this.warn('internal_error', () => dataMessages.internalError(this.summary.lines_in, Buffer.byteLength(raw), stage, errorName))
     try {
       return this.textPath(raw, { reason: 'internal_error' })
     } catch {
-      // Even the text path failed: emit a record that says so and carries none of the line.
-      increment(this.summary.unparsed, 'internal_error')
+      // Even the text path failed (textPath counted the line as unparsed already): write a
+      // record that says so and carries none of the line.
       return wrapText('', { reason: 'internal_error' })
     }
   }
