@@ -200,7 +200,9 @@ export class Pipeline {
   /** Text path for a line that is not a JSON object. */
   private unparsed(raw: string, reason: UnparsedReason): string {
     this.warn('unparsed', () => dataMessages.unparsed(this.summary.lines_in, Buffer.byteLength(raw), reason))
-    return this.textPath(raw, { reason })
+    // Truncated JSON was cut somewhere upstream: like a line cut at the size limit, its last token
+    // may be the start of a secret that no detector recognizes once cut.
+    return this.textPath(reason === 'truncated' ? trimCutTail(raw) : raw, { reason })
   }
 
   private textPath(text: string, details: UnparsedDetails): string {

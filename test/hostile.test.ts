@@ -136,4 +136,13 @@ describe('hostile records', () => {
     for (const secret of [SECRETS.OPQ0, SECRETS.OPQ1, SECRETS.OPQ2]) expectAbsent(output, secret)
     expect(JSON.parse(run.lines[3] as string).msg).toBe('{"level":30,"msg":"quote \\u0022 and backslash \\u005c stay escaped","b":')
   })
+
+  it('removes the cut last token of a truncated line', () => {
+    // Truncated by the application or its shipper, not by --max-line-bytes: 12 characters of the
+    // key survive the cut, too few for the sk- detector, which needs 16.
+    const run = filterText(`{"level":30,"msg":"calling","key":"${SECRETS.SK_PROJ.slice(0, 20)}\n`)
+    expect(run.summary.unparsed).toEqual({ truncated: 1 })
+    expectAbsent(run.lines[0] as string, SECRETS.SK_PROJ.slice(0, 20))
+    expect(JSON.parse(run.lines[0] as string).msg).toBe('{"level":30,"msg":"calling","key":"')
+  })
 })

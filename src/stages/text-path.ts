@@ -47,8 +47,9 @@ const CUT_TAIL_MAX = 256
 const TOKEN_DELIMITERS = new Set([32, 9, 10, 13, 34, 39, 44, 59, 58, 61, 38, 63])
 
 /**
- * Removes the last token of a line that was cut at the size limit: it may be the first part of
- * a secret that no detector recognizes once cut. Scans back at most 256 characters.
+ * Removes the last token of a line that was cut, at the size limit or upstream (truncated JSON):
+ * it may be the first part of a secret that no detector recognizes once cut. Scans back at most
+ * 256 characters.
  */
 export function trimCutTail(text: string): string {
   let cut = text.length
