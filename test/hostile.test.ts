@@ -145,4 +145,16 @@ describe('hostile records', () => {
     expectAbsent(run.lines[0] as string, SECRETS.SK_PROJ.slice(0, 20))
     expect(JSON.parse(run.lines[0] as string).msg).toBe('{"level":30,"msg":"calling","key":"')
   })
+
+  it('redacts header lists in unparsed lines', () => {
+    const lines = [
+      `{"level":30,"res":{"rawHeaders":["Content-Type","application/json","X-Api-Key","${SECRETS.OPQ3}"]},"b":`,
+      `{"level":30,"body":"{\\"headers\\":[[\\"accept\\",\\"*/*\\"],[\\"authorization\\",\\"${SECRETS.OPQ4}\\"]]}","b":`,
+      `request failed { rawHeaders: [ 'Host', 'api.example.test', 'Proxy-Authorization', '${SECRETS.OPQ5}' ] }`,
+    ]
+    const run = filterText(lines.join('\n') + '\n')
+    const output = run.lines.join('\n')
+    for (const secret of [SECRETS.OPQ3, SECRETS.OPQ4, SECRETS.OPQ5]) expectAbsent(output, secret)
+    expect(JSON.parse(run.lines[2] as string).msg).toBe("request failed { rawHeaders: [ 'Host', 'api.example.test', 'Proxy-Authorization', '[REDACTED]' ] }")
+  })
 })

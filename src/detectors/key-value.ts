@@ -40,25 +40,62 @@ const AUTH_SCHEMES = ['bearer', 'basic', 'token', 'digest', 'apikey']
 export function findKeyValuePairs(text: string, spans: SpanList, classify: TextKeyClassifier, censor: string): void {
   let colon = text.indexOf(':')
   let equals = text.indexOf('=')
-  while (colon !== -1 || equals !== -1) {
-    const position = colon === -1 ? equals : equals === -1 ? colon : Math.min(colon, equals)
+  // A comma separates a quoted name from its quoted value in header lists written as text:
+  // ["X-Api-Key","..."] (rawHeaders in JSON) or [ 'Authorization', '...' ] (util.inspect).
+  let comma = text.indexOf(',')
+  while (colon !== -1 || equals !== -1 || comma !== -1) {
+    const position = earliest(earliest(colon, equals), comma)
     let resume = position + 1
-    const next = text.charCodeAt(position + 1)
-    // "https://", "==", "=>" and "::" are not pairs.
-    const isPair = !(next === 47 && text.charCodeAt(position + 2) === 47) && next !== 61 && next !== 62 && next !== 58
-    if (isPair) {
-      const name = nameBefore(text, position)
-      if (name !== undefined) {
-        const dot = name.lastIndexOf('.')
-        const verdict = classify(dot === -1 ? name : name.slice(dot + 1))
-        if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, position + 1, verdict, spans, censor))
-      }
+    let name: string | undefined
+    if (position === comma) {
+      name = listNameBefore(text, position)
     } else {
-      resume = position + 2
+      const next = text.charCodeAt(position + 1)
+      // "https://", "==", "=>" and "::" are not pairs.
+      const isPair = !(next === 47 && text.charCodeAt(position + 2) === 47) && next !== 61 && next !== 62 && next !== 58
+      if (isPair) name = nameBefore(text, position)
+      else resume = position + 2
+    }
+    if (name !== undefined) {
+      const dot = name.lastIndexOf('.')
+      const verdict = classify(dot === -1 ? name : name.slice(dot + 1))
+      if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, position + 1, verdict, spans, censor))
     }
     if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume)
     if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume)
+    if (comma !== -1 && comma < resume) comma = text.indexOf(',', resume)
   }
+}
+
+/** The smaller of two indexes, where -1 means none. */
+function earliest(first: number, second: number): number {
+  if (first === -1) return second
+  if (second === -1) return first
+  return Math.min(first, second)
+}
+
+/**
+ * Reads the name in `"name", "value"`: both quoted with the same quote character (escaped or
+ * not), the name being the whole quoted string. Returns undefined for any other comma.
+ */
+function listNameBefore(text: string, comma: number): string | undefined {
+  const valueQuote = text.charCodeAt(backslashRunEnd(text, skipBlanks(text, comma + 1)))
+  if (valueQuote !== 34 && valueQuote !== 39) return undefined
+  let end = comma - 1
+  while (end >= 0 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end--
+  if (text.charCodeAt(end) !== valueQuote) return undefined
+  end--
+  while (end >= 0 && text.charCodeAt(end) === 92) end--
+  let start = end
+  while (start >= 0 && end - start < MAX_NAME && isNameChar(text.charCodeAt(start))) start--
+  if (start === end || text.charCodeAt(start) !== valueQuote) return undefined
+  return text.slice(start + 1, end + 1)
+}
+
+function skipBlanks(text: string, from: number): number {
+  let cursor = from
+  while (cursor < text.length && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++
+  return cursor
 }
 
 /** Reads the name that ends right before a separator, skipping blanks and one quote. */
