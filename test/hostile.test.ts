@@ -1,8 +1,8 @@
 /**
  * Hostile records found by attacking the filter: each case once leaked a secret, hung on a
- * single line or miscounted. Records go through the real pipeline in this process; lines that
- * were slow carry the test timeout as their failure mode, with inputs sized so that a quadratic
- * scan takes minutes and a linear one milliseconds.
+ * single line or miscounted. Records go through the real pipeline in this process. For lines that
+ * were slow, the test timeout is the failure mode: the inputs are sized so that a quadratic scan
+ * takes minutes and a linear one milliseconds.
  */
 import { describe, expect, it } from 'vitest'
 import { createFilter } from '../src/index.js'
