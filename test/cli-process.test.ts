@@ -206,6 +206,27 @@ describe('CLI process', () => {
     expect(lines).toBe(totalLines)
   }, 60_000)
 
+  it('keeps memory bounded when every line brings a new 900 KB query parameter name', async () => {
+    const run = startCli(['--summary', 'off'])
+    let lines = 0
+    let peak = 0
+    run.child.stdout.on('data', (data: Buffer) => {
+      lines += countLines(data.toString('latin1'))
+      peak = Math.max(peak, peakRss(run.child.pid!) ?? 0)
+    })
+    const filler = 'a'.repeat(900_000)
+    for (let index = 0; index < 150; index++) {
+      const line = `{"level":30,"url":"https://x.example/p?${String(index).padStart(6, '0')}${filler}=v"}\n`
+      if (!run.child.stdin.write(line)) await new Promise((resolve) => run.child.stdin.once('drain', resolve))
+    }
+    run.child.stdin.end()
+    const result = await run.exit
+    expect(result.code).toBe(0)
+    expect(lines).toBe(150)
+    // Caching each name would keep 135 MB of them on top of the usual peak (about 120 MB here).
+    expect(peak).toBeLessThan(200 * 1024 * 1024)
+  }, 60_000)
+
   it('ends quietly with status 0 when its reader closes the pipe (C31)', async () => {
     const script = `yes '{"level":30,"msg":"x","api_key":"${SECRETS.OPQ7}"}' | head -n 200000 | "${process.execPath}" "${CLI}" | head -n 1; echo "status:\${PIPESTATUS[2]}"`
     const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -155,13 +155,18 @@ export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): Co
 
   const textKeyCache = new Map<string, TextKeyVerdict | null>()
   const classifyTextKey = (name: string): TextKeyVerdict | undefined => {
-    let verdict = textKeyCache.get(name)
+    // A URL parameter name can be most of a line: long names are judged but not cached, so that
+    // the cache's size stays bounded by its entry count times KEY_CACHE_MAX_KEY_LENGTH.
+    const cacheable = name.length <= KEY_CACHE_MAX_KEY_LENGTH
+    let verdict = cacheable ? textKeyCache.get(name) : undefined
     if (verdict === undefined) {
       // Rules with a value condition cannot be judged from a name alone, so they stay out of free text.
       const rule = keyClass(name).rules.find((candidate) => candidate.unlessValueStartsWith === undefined && candidate.action !== 'drop_line')
       verdict = rule === undefined ? null : { rule: rule.index, cookie: rule.cookie, types: rule.types }
-      if (textKeyCache.size >= KEY_CACHE_LIMIT) textKeyCache.clear()
-      textKeyCache.set(name, verdict)
+      if (cacheable) {
+        if (textKeyCache.size >= KEY_CACHE_LIMIT) textKeyCache.clear()
+        textKeyCache.set(name, verdict)
+      }
     }
     return verdict ?? undefined
   }
