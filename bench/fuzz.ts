@@ -7,8 +7,9 @@
  *   npm run fuzz -- --records 200000 --seed 7    # another seed
  *
  * It prints progress and, at the end, the figures docs/RELIABILITY.md quotes: records, line
- * kinds, secret shapes, lines lost, leak-check hits. Exit code 1 on the first failure, with the
- * seed to replay it and the (shrunk, in process) input.
+ * kinds, secret shapes, lines lost, leak-check hits. On the first failure it exits with code 1
+ * and prints the seed to replay it (seed + round in process, seed + batch through the CLI) and
+ * the input, shrunk when it ran in process.
  */
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
@@ -22,6 +23,7 @@ import { filterInProcess, findProblems, type FilterOutput } from '../test/suppor
 
 const HMAC_KEY = 'fuzz-hmac-key-0123456789abcdef'
 const CLI_BATCH = 10_000
+const ROUND_RECORDS = 10_000
 const SUMMARY_PREFIX = 'tokenlab-logfilter: summary: '
 
 interface Totals {
@@ -52,27 +54,32 @@ function progress(totals: Totals, target: number, started: number): void {
   process.stderr.write(`fuzz: ${totals.records} of ${target} records, ${Math.round(totals.records / seconds)} records/s\n`)
 }
 
-/** One record per property run, in this process, alternating rule sets without and with an HMAC key. */
-function fuzzInProcess(records: number, seed: number, totals: Totals): void {
+/**
+ * One record per property run, in this process, alternating rule sets without and with an HMAC
+ * key. Runs go in rounds of ROUND_RECORDS, each with its own seed (seed + round), and the event
+ * loop turns between rounds: each run's framer ends a stream, whose last callbacks wait for it.
+ */
+async function fuzzInProcess(records: number, seed: number, totals: Totals): Promise<void> {
   const ruleSet = loadRuleSet()
   const plain = compileRules(ruleSet)
   const keyed = compileRules(ruleSet, { hmacKey: Buffer.from(HMAC_KEY) })
   const started = performance.now()
-  const step = Math.max(1, Math.floor(records / 10))
-  let runs = 0
-  fc.assert(
-    fc.property(generatedLine, fc.boolean(), (line, withHmacKey) => {
-      const output = filterInProcess(withHmacKey ? keyed : plain, [line], LEAK_MAX_LINE_BYTES)
-      const problems = findProblems([line], output, LEAK_MAX_LINE_BYTES)
-      if (problems.length > 0) throw new Error(problems.join('\n'))
-      // Shrinking runs the property again on smaller inputs; only the first pass is counted.
-      if (runs++ < records) {
-        record(totals, [line], output)
-        if (totals.records % step === 0) progress(totals, records, started)
-      }
-    }),
-    { numRuns: records, seed },
-  )
+  for (let round = 0; totals.records < records; round++) {
+    const runs = Math.min(ROUND_RECORDS, records - totals.records)
+    let counted = 0
+    fc.assert(
+      fc.property(generatedLine, fc.boolean(), (line, withHmacKey) => {
+        const output = filterInProcess(withHmacKey ? keyed : plain, [line], LEAK_MAX_LINE_BYTES)
+        const problems = findProblems([line], output, LEAK_MAX_LINE_BYTES)
+        if (problems.length > 0) throw new Error(problems.join('\n'))
+        // Shrinking runs the property again on smaller inputs; only the first pass is counted.
+        if (counted++ < runs) record(totals, [line], output)
+      }),
+      { numRuns: runs, seed: seed + round },
+    )
+    if (round % 10 === 9) progress(totals, records, started)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 interface CliRun {
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
   process.stderr.write(`fuzz: ${records} records, seed ${seed}, ${values.cli ? 'through the built CLI' : 'in process'}, --max-line-bytes ${LEAK_MAX_LINE_BYTES}\n`)
   try {
     if (values.cli) await fuzzThroughCli(records, seed, totals)
-    else fuzzInProcess(records, seed, totals)
+    else await fuzzInProcess(records, seed, totals)
   } catch (error) {
     process.stderr.write(`fuzz: FAILED (seed ${seed})\n${error instanceof Error ? error.message : String(error)}\n`)
     process.exitCode = 1
