@@ -81,6 +81,7 @@ describe('rule files', () => {
 
   it.each([
     [['--rules', '/nonexistent/rules.yaml'], 'tokenlab-logfilter: /nonexistent/rules.yaml: the rule file does not exist; check the path given to --rules'],
+    [['--rules', fixturePath('rules')], `tokenlab-logfilter: ${fixturePath('rules')}: the path is a directory, not a rule file; give the path of a YAML or JSON rule file to --rules`],
     [['--max-line-bytes', '12'], 'tokenlab-logfilter: command line: --max-line-bytes: Too small: expected number to be >=1024; use at least 1024'],
     [['--max-line-bytes', 'lots'], 'tokenlab-logfilter: command line: --max-line-bytes: "lots" is not a whole number; give a number of bytes or milliseconds, for example 1048576'],
     [['--summary', 'verbose'], 'tokenlab-logfilter: command line: --summary: Invalid option: expected one of "off"|"counts"; use one of "off", "counts"'],

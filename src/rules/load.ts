@@ -64,6 +64,9 @@ export function readRuleFile(path: string, label = path): ParsedFile {
     if (code === 'ENOENT') {
       throw new LogfilterError('RULES_NOT_FOUND', label, 'the rule file does not exist', 'check the path given to --rules')
     }
+    if (code === 'EISDIR') {
+      throw new LogfilterError('RULES_UNREADABLE', label, 'the path is a directory, not a rule file', 'give the path of a YAML or JSON rule file to --rules')
+    }
     throw new LogfilterError('RULES_UNREADABLE', label, `the rule file cannot be read (${code ?? 'unknown error'})`, 'check its permissions')
   }
   return parseRuleText(text, label)
