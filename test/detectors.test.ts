@@ -69,6 +69,7 @@ describe('detectors', () => {
     ['text_key_value', "api_key='opaque-1' password: \"p w\" max_tokens=64 Authorization: Bearer abc123", ['opaque-1', 'p w', 'abc123']],
     ['text_key_value', 'Cookie: a=1; theme=dark\r\nHost: x', ['1', 'dark']],
     ['text_key_value', 'https://x.example/a?b=c region=eu key: value', []],
+    ['text_key_value', '{"api_key"=>"opaque-2", :password => hunter2, region => eu}', ['opaque-2', 'hunter2']],
   ])('%s finds exactly the secrets in %j', (detector, text, expected) => {
     expect(matches(detector, text)).toEqual(expected)
   })

@@ -46,20 +46,23 @@ export function findKeyValuePairs(text: string, spans: SpanList, classify: TextK
   while (colon !== -1 || equals !== -1 || comma !== -1) {
     const position = earliest(earliest(colon, equals), comma)
     let resume = position + 1
+    let valueStart = position + 1
     let name: string | undefined
     if (position === comma) {
       name = listNameBefore(text, position)
     } else {
       const next = text.charCodeAt(position + 1)
-      // "https://", "==", "=>" and "::" are not pairs.
-      const isPair = !(next === 47 && text.charCodeAt(position + 2) === 47) && next !== 61 && next !== 62 && next !== 58
+      // "=>" separates a pair in Ruby, Perl and PHP hash dumps: {"api_key"=>"..."}.
+      if (position === equals && next === 62) valueStart = position + 2
+      // "https://", "==" and "::" are not pairs.
+      const isPair = !(next === 47 && text.charCodeAt(position + 2) === 47) && next !== 61 && next !== 58
       if (isPair) name = nameBefore(text, position)
       else resume = position + 2
     }
     if (name !== undefined) {
       const dot = name.lastIndexOf('.')
       const verdict = classify(dot === -1 ? name : name.slice(dot + 1))
-      if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, position + 1, verdict, spans, censor))
+      if (verdict !== undefined) resume = Math.max(resume, addValueSpans(text, valueStart, verdict, spans, censor))
     }
     if (colon !== -1 && colon < resume) colon = text.indexOf(':', resume)
     if (equals !== -1 && equals < resume) equals = text.indexOf('=', resume)
