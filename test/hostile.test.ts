@@ -158,3 +158,36 @@ describe('hostile records', () => {
     expect(JSON.parse(run.lines[2] as string).msg).toBe("request failed { rawHeaders: [ 'Host', 'api.example.test', 'Proxy-Authorization', '[REDACTED]' ] }")
   })
 })
+
+/**
+ * Known gaps: each test states the behaviour a complete filter would have and fails today, so
+ * it.fails passes. When a fix makes one pass, vitest reports it, and it moves to the tests above.
+ */
+describe('known gaps', () => {
+  it.fails('finds a key glued to the word before it', () => {
+    // The sk- and mt- detectors skip a prefix that follows a letter, so that words such as
+    // "risk-assessment-for-the-quarter" stay; a key pasted onto a word goes with them.
+    const run = filterText(`{"level":30,"msg":"tokensk-proj-${SECRETS.OPQ0} Xmt-${SECRETS.OPQ1}"}\n`)
+    expectAbsent(run.lines[0] as string, SECRETS.OPQ0)
+    expectAbsent(run.lines[0] as string, SECRETS.OPQ1)
+  })
+
+  it.fails('finds sk- and mt- keys written in upper case', () => {
+    const run = filterText(`{"level":30,"msg":"SK-PROJ-${SECRETS.OPQ2} MT-${SECRETS.OPQ3}"}\n`)
+    expectAbsent(run.lines[0] as string, SECRETS.OPQ2)
+    expectAbsent(run.lines[0] as string, SECRETS.OPQ3)
+  })
+
+  it.fails('stubs prompt content in an unparsed line', () => {
+    // Path rules such as messages[*].content need the JSON structure, which a truncated or cut line has lost.
+    const run = filterText('{"level":30,"body":{"messages":[{"role":"user","content":"Paint my neighbour Greta at 14 Elm Row"}]},"b":\n')
+    expect(run.lines[0]).not.toContain('Greta')
+  })
+
+  it.fails('redacts the body of a PEM block printed over several lines', () => {
+    // Each line is filtered on its own: after the BEGIN line, the base64 lines look like any text.
+    const body = 'MIIEowIBAAKCAQEA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4Y'
+    const run = filterText(`-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----\n`)
+    expectAbsent(run.lines.join('\n'), body)
+  })
+})
