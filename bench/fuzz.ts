@@ -55,9 +55,9 @@ function progress(totals: Totals, target: number, started: number): void {
 }
 
 /**
- * One record per property run, in this process, alternating rule sets without and with an HMAC
- * key. Runs go in rounds of ROUND_RECORDS, each with its own seed (seed + round), and the event
- * loop turns between rounds: each run's framer ends a stream, whose last callbacks wait for it.
+ * Runs one record per property run in this process, with the rule set without or with an HMAC
+ * key. The runs go in rounds of ROUND_RECORDS, each with its own seed (seed + round). The event
+ * loop turns between rounds, because each run's framer ends a stream whose last callbacks wait for it.
  */
 async function fuzzInProcess(records: number, seed: number, totals: Totals): Promise<void> {
   const ruleSet = loadRuleSet()

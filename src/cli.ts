@@ -18,7 +18,7 @@ const EXIT_OK = 0
 const EXIT_RUNTIME = 1
 const EXIT_CONFIG = 2
 const DEFAULT_GRACE_MS = 5000
-/** Longest delay setTimeout accepts; Node fires a longer one after 1 ms. */
+/** Maximum delay that setTimeout accepts; Node fires a longer one after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647
 
 const HELP = `Usage: ${PROGRAM_NAME} [options] < app.log > clean.log

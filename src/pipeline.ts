@@ -227,8 +227,8 @@ export class Pipeline {
     try {
       return this.textPath(raw, { reason: 'internal_error' })
     } catch {
-      // Even the text path failed (textPath counted the line as unparsed already): write a
-      // record that says so and carries none of the line.
+      // The text path failed too, after counting the line as unparsed. The record written
+      // instead states the reason and contains nothing of the line.
       return wrapText('', { reason: 'internal_error' })
     }
   }

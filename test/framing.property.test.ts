@@ -1,8 +1,8 @@
 /**
- * Framing as a property: however a byte stream is split into chunks (a pipe delivers it in pieces
- * of any size, splitting characters), the framer hands the pipeline the same lines with the same
+ * Framing as a property. A pipe delivers a byte stream in chunks of any size, splitting
+ * characters; however it is split, the framer hands the pipeline the same lines with the same
  * flags, one per newline plus the unterminated last line. Invalid UTF-8 is flagged on exactly the
- * lines that hold it, and a line over the limit is cut at a character boundary with its sizes.
+ * lines that contain it, and a line over the limit is cut at a character boundary with its sizes.
  */
 import { isUtf8 } from 'node:buffer'
 import fc from 'fast-check'

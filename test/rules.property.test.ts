@@ -1,8 +1,8 @@
 /**
- * Rule files as a property: a generated rule file, however wrong (bad types, bad paths, bad or
+ * Rule files as a property. A generated rule file, however wrong (bad types, bad paths, bad or
  * catastrophic patterns, `__proto__` keys), either loads and filters lines without an internal
- * error, or stops with a LogfilterError, the configuration error the CLI turns into exit code 2.
- * Never any other exception, which the CLI would print as a stack trace.
+ * error, or stops with a LogfilterError, which the CLI reports with exit code 2. Any other
+ * exception would reach the user as a stack trace.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -70,7 +70,7 @@ export function findKeyValuePairs(text: string, spans: SpanList, classify: TextK
   }
 }
 
-/** The smaller of two indexes, where -1 means none. */
+/** Returns the smaller of two indexes, where -1 means none. */
 function earliest(first: number, second: number): number {
   if (first === -1) return second
   if (second === -1) return first
@@ -131,6 +131,7 @@ function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, span
   while (cursor < text.length && (text.charCodeAt(cursor) === 32 || text.charCodeAt(cursor) === 9)) cursor++
   const backslashes = backslashRunEnd(text, cursor) - cursor
   const quote = text.charCodeAt(cursor + backslashes)
+
   if (quote === 34 || quote === 39) {
     const start = cursor + backslashes + 1
     const end = closingQuote(text, start, quote, backslashes)
@@ -144,6 +145,7 @@ function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, span
     addCookieSpans(text, cursor, end, verdict.rule, spans)
     return end
   }
+
   const opening = text.charCodeAt(cursor)
   if (opening === 91 || opening === 123) {
     // An array or object: JSON on the text path (a truncated or cut line) or code in a message.
@@ -152,6 +154,7 @@ function addValueSpans(text: string, from: number, verdict: TextKeyVerdict, span
     if ((verdict.types === undefined || verdict.types.has(type)) && !isCensor(text, cursor, end, censor)) spans.add(cursor, end, verdict.rule)
     return end
   }
+
   cursor = skipAuthScheme(text, cursor)
   const start = cursor
   while (cursor < text.length && !isValueDelimiter(text.charCodeAt(cursor))) cursor++

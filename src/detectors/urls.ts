@@ -81,7 +81,7 @@ const ENCODED_ASCII = /%([0-7][0-9A-Fa-f])/g
 
 /**
  * `%3F` starts a percent-encoded query: a URL passed as a parameter value (`?next=https%3A%2F%2F...
- * %3Ftoken%3D...`). Decoded, it is scanned like any URL; when it holds a credential, the whole
+ * %3Ftoken%3D...`). Decoded, it is scanned like any URL. When it contains a credential, the whole
  * encoded query is redacted.
  */
 function findEncodedQueries(text: string, rule: number, spans: SpanList, isSecretKey: (normalizedName: string) => boolean, encodingDepth: number): void {

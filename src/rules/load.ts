@@ -158,8 +158,8 @@ export function loadRuleSet(userFile?: string): RuleSet {
   if (userFile === undefined) return buildRuleSet([defaults])
 
   const user = readRuleFile(userFile, userFile)
-  // The default pack's identifier formats are proven safe by the tests; only a user file's are
-  // checked here, so that a start without one never loads recheck.
+  // Only a user file's identifier formats are checked here, because the tests prove the default
+  // pack's safe. So a start without a rule file never loads recheck.
   if (user.file.normalize !== undefined) checkNormalizeSemantics(user.file.normalize, `${user.label}: normalize`)
   if (user.file.extends !== 'default') return buildRuleSet([user])
   return mergeOverDefaults(defaults, user)

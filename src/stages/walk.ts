@@ -284,7 +284,7 @@ const NO_KEYS: readonly string[] = []
 /** Normalized keys whose array value is a flat name-value list (Node's IncomingMessage). */
 const NAME_VALUE_LIST_KEYS: ReadonlySet<string> = new Set(['rawheaders', 'rawtrailers'])
 
-/** A `[name, value]` element of an array, as in Object.entries(headers) or a fetch header list. */
+/** Returns whether an array element is a `[name, value]` entry, as in Object.entries(headers) or a fetch header list. */
 function isNameValueEntry(value: unknown[]): boolean {
   return value.length === 2 && typeof value[0] === 'string'
 }

@@ -1,6 +1,6 @@
 /**
  * Generators for the leak property: log lines with fake secrets of every shape the default pack
- * knows, planted at random depths, in arrays, under keys of any spelling, in JSON nested in
+ * detects, planted at random depths, in arrays, under keys of any spelling, in JSON nested in
  * strings, in URLs, in err.stack, in object keys and header lists, in plain-text lines, in
  * truncated lines and in lines longer than the size limit, together with public TokenLab
  * identifiers that must survive. Shared by test/leak.property.test.ts and bench/fuzz.ts.
