@@ -20,6 +20,8 @@ const EXIT_OK = 0
 const EXIT_RUNTIME = 1
 const EXIT_CONFIG = 2
 const DEFAULT_GRACE_MS = 5000
+/** Maximum delay that setTimeout accepts; Node fires a longer one after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647
 
 const HELP = `Usage: ${PROGRAM_NAME} [options] < app.log > clean.log
        node app.js | ${PROGRAM_NAME} [options]
@@ -82,7 +84,7 @@ function parseFlags(argv: readonly string[]): CliFlags {
   if (values.rules !== undefined) options.rules = values.rules
   if (values['max-line-bytes'] !== undefined) options.maxLineBytes = parseInteger(values['max-line-bytes'], '--max-line-bytes')
   if (values.summary !== undefined) options.summary = values.summary
-  const graceMs = values['grace-ms'] === undefined ? DEFAULT_GRACE_MS : parseInteger(values['grace-ms'], '--grace-ms')
+  const graceMs = values['grace-ms'] === undefined ? DEFAULT_GRACE_MS : parseGraceMs(values['grace-ms'])
   const mode = values.help ? 'help'
     : values.version ? 'version'
       : values['check-rules'] ? 'check-rules'
@@ -97,6 +99,14 @@ function parseInteger(text: string, flag: string): number {
     throw new LogfilterError('INVALID_OPTION', `command line: ${flag}`, `${JSON.stringify(text)} is not a whole number`, 'give a number of bytes or milliseconds, for example 1048576')
   }
   return Number(text)
+}
+
+function parseGraceMs(text: string): number {
+  const graceMs = parseInteger(text, '--grace-ms')
+  if (graceMs > MAX_TIMER_MS) {
+    throw new LogfilterError('INVALID_OPTION', 'command line: --grace-ms', `${graceMs} is longer than a timer can wait`, `give at most ${MAX_TIMER_MS} milliseconds (about 24 days)`)
+  }
+  return graceMs
 }
 
 function version(): string {

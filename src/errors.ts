@@ -64,10 +64,10 @@ export function formatKeyPath(keyPath: readonly (string | number)[]): string {
 export const dataMessages = {
   unparsed: (lineNumber: number, bytes: number, reason: string) =>
     `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): not a JSON object (${reason}); written as a wrapped text record`,
-  tooLong: (lineNumber: number, bytes: number, limit: number) =>
-    `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): longer than --max-line-bytes ${limit}; cut to the limit and written as a wrapped text record`,
-  internalError: (lineNumber: number, bytes: number, stage: string) =>
-    `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): internal error in stage ${stage}; the line was written through the text path with every value detector applied`,
+  tooLong: (lineNumber: number, bytes: number, keptBytes: number) =>
+    `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): longer than --max-line-bytes; cut to ${keptBytes} bytes at a character boundary and written as a wrapped text record`,
+  internalError: (lineNumber: number, bytes: number, stage: string, errorName: string) =>
+    `${PROGRAM_NAME}: line ${lineNumber} (${bytes} bytes): internal error in stage ${stage} (${errorName}); the line was written through the text path with every value detector applied`,
   leakCheckHit: (lineNumber: number, shape: string) =>
     `${PROGRAM_NAME}: line ${lineNumber}: the leak check found a ${shape} that no rule caught; redacted it and counted a rule gap`,
   suppressed: (kind: string) =>

@@ -61,9 +61,12 @@ export class LineFramer {
 
   write(chunk: Buffer): void {
     if (this.ended || chunk.length === 0) return
-    this.checkUtf8(chunk)
-    const framed = this.applyLineLimit(chunk)
-    if (framed.length > 0) this.splitter.write(framed)
+    // A character cut by the chunk's end waits for the next chunk, so that the UTF-8 check and the
+    // cut at the size limit see it whole, however the input was chunked.
+    const data = this.utf8Carry.length > 0 ? Buffer.concat([this.utf8Carry, chunk]) : chunk
+    const complete = completeCharactersEnd(data)
+    this.utf8Carry = complete === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(complete))
+    if (complete > 0) this.frame(complete === data.length ? data : data.subarray(0, complete))
   }
 
   /** Flushes the last line (one without a trailing newline). */
@@ -73,10 +76,17 @@ export class LineFramer {
     if (this.utf8Carry.length > 0) {
       // The input ended in the middle of a multi-byte character.
       this.markInvalidUtf8(this.inputLine)
+      this.frame(this.utf8Carry)
       this.utf8Carry = Buffer.alloc(0)
     }
     if (this.discarding) this.finishCutLine()
     this.splitter.end()
+  }
+
+  private frame(data: Buffer): void {
+    this.checkUtf8(data)
+    const framed = this.applyLineLimit(data)
+    if (framed.length > 0) this.splitter.write(framed)
   }
 
   private applyLineLimit(chunk: Buffer): Buffer {
@@ -154,11 +164,7 @@ export class LineFramer {
   }
 
   /** Checks the chunk's bytes (from the current input line on) and flags lines with invalid UTF-8. */
-  private checkUtf8(chunk: Buffer): void {
-    const data = this.utf8Carry.length > 0 ? Buffer.concat([this.utf8Carry, chunk]) : chunk
-    const complete = completeCharactersEnd(data)
-    this.utf8Carry = complete === data.length ? Buffer.alloc(0) : Buffer.from(data.subarray(complete))
-    const body = data.subarray(0, complete)
+  private checkUtf8(body: Buffer): void {
     if (isUtf8(body)) return
     // Slow path, only for chunks with bad bytes: check line by line. `\n` never occurs inside a
     // multi-byte sequence, so line segments are whole characters.

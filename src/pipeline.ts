@@ -22,7 +22,7 @@ import { LEAK_CHECK_SHAPES, leakCheck } from './stages/leak-check.js'
 import { DepthExceeded, LineState, type HitTarget, type KeyPathSegment } from './stages/line-state.js'
 import { buildNormalizedBlock, type NormalizeReport } from './stages/normalize.js'
 import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js'
-import { CUT_MARKER, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
+import { CUT_MARKER, decodeAsciiEscapes, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
 import { RecordWalker } from './stages/walk.js'
 
 /** What the framing layer knows about a line before the pipeline sees it. */
@@ -54,6 +54,9 @@ export interface RuleHit {
 }
 
 export type WarningKind = 'unparsed' | 'too_long' | 'internal_error' | 'leak_check'
+
+/** The stage a line is in, named by the warning when a stage throws. */
+type Stage = 'prefilter' | 'parse' | 'walk' | 'normalize' | 'serialize' | 'leak_check' | 'text_path'
 
 export interface PipelineOptions {
   /** Receives data warnings (already rate-limited); they never contain log content. */
@@ -112,6 +115,7 @@ export class Pipeline {
   private readonly pendingHits: PendingHit[] = []
   private readonly pendingLineHits: RuleHit[] = []
   private readonly redactedKeys = new Map<string, string>()
+  private stage: Stage = 'prefilter'
 
   constructor(rules: CompiledRules, options: PipelineOptions = {}) {
     this.rules = rules
@@ -179,10 +183,12 @@ export class Pipeline {
   private processUnchecked(input: string, flags: LineFlags | undefined): string | null {
     let raw = input
     const rules = this.rules
-    if (flags?.originalBytes !== undefined) {
-      this.warn('too_long', dataMessages.tooLong(this.summary.lines_in, flags.originalBytes, flags.keptBytes ?? raw.length))
+    this.stage = 'prefilter'
+    const originalBytes = flags?.originalBytes
+    if (originalBytes !== undefined) {
+      this.warn('too_long', () => dataMessages.tooLong(this.summary.lines_in, originalBytes, flags?.keptBytes ?? raw.length))
       const kept = trimCutTail(raw)
-      return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes: flags.originalBytes, keptBytes: flags.keptBytes ?? kept.length })
+      return this.textPath(kept + CUT_MARKER, { reason: 'too_long', originalBytes, keptBytes: flags?.keptBytes ?? kept.length })
     }
     if (flags?.invalidUtf8) return this.unparsed(raw, 'invalid_utf8')
     // A byte-order mark (files saved by some Windows tools) would make the line non-JSON.
@@ -210,6 +216,7 @@ export class Pipeline {
     // Parsing also checks that the line is a JSON object. JSON.parse does that faster than a
     // validator written in JavaScript (measured 2.8 against 4 ns per character on this
     // repository's benchmark corpus), so even lines no rule can touch are parsed.
+    this.stage = 'parse'
     const parsed = parseLine(raw, (mask & rules.longNumberBit) !== 0)
     if (!parsed.ok) return this.unparsed(raw, parsed.reason)
     // No rule can fire: the line goes out as it came in.
@@ -228,6 +235,7 @@ export class Pipeline {
     line.classifyKeys = (mask & rules.classifyBits) !== 0
     const normalize = rules.normalize
     line.collect = normalize.enabled && (mask & rules.normalizeBit) !== 0
+    this.stage = 'walk'
     try {
       this.walker.walkRecord(record)
     } catch (error) {
@@ -236,37 +244,48 @@ export class Pipeline {
     }
     const recordChanged = line.changed
 
+    this.stage = 'normalize'
     const report: NormalizeReport = { invalid: {}, conflicts: [] }
     const block = line.collect ? buildNormalizedBlock(record, line.candidates, rules, report) : undefined
-    this.countNormalize(block, report)
     if (block !== undefined) {
       line.collect = false
       this.walker.walkRootChild(normalize.key, block as Record<string, unknown>)
       this.onNormalized?.(block)
     }
-    this.countRuleHits()
 
+    this.stage = 'serialize'
     let output: string
     const existing = Object.hasOwn(record, normalize.key) ? record[normalize.key] : undefined
     const rawIsSafe = !recordChanged && (mask & ~rules.normalizeBit) === 0
-    if (rawIsSafe && block === undefined) return raw
-    if (rawIsSafe && existing === undefined && block !== undefined) {
+    const unchanged = rawIsSafe && block === undefined
+    if (unchanged) {
+      output = raw
+    } else if (rawIsSafe && existing === undefined && block !== undefined) {
       output = appendToRawObject(raw, normalize.key, JSON.stringify(block), Object.keys(record).length > 0)
     } else {
       if (block !== undefined) mergeBlock(record, normalize.key, block as Record<string, unknown>)
       output = serializeJson(record, parsed.exactNumbers)
     }
-    if ((mask & rules.leakCheckBit) !== 0) return this.checkLeaks(output)
+    if (!unchanged && (mask & rules.leakCheckBit) !== 0) {
+      this.stage = 'leak_check'
+      output = this.checkLeaks(output)
+    }
+    // Counted once the output exists, so that a line that fails closed is not counted twice.
+    this.countNormalize(block, report)
+    this.countRuleHits()
     return output
   }
 
   /** Text path for a line that is not a JSON object. */
   private unparsed(raw: string, reason: UnparsedReason): string {
-    this.warn('unparsed', dataMessages.unparsed(this.summary.lines_in, raw.length, reason))
-    return this.textPath(raw, { reason })
+    this.warn('unparsed', () => dataMessages.unparsed(this.summary.lines_in, Buffer.byteLength(raw), reason))
+    // Truncated JSON was cut somewhere upstream: like a line cut at the size limit, its last token
+    // may be the start of a secret that no detector recognizes once cut.
+    return this.textPath(reason === 'truncated' ? trimCutTail(raw) : raw, { reason })
   }
 
   private textPath(text: string, details: UnparsedDetails): string {
+    this.stage = 'text_path'
     increment(this.summary.unparsed, details.reason)
     // Hits from a walk that gave up (too deep, a stage failure) would be reported twice.
     this.pendingHits.length = 0
@@ -274,7 +293,7 @@ export class Pipeline {
     line.reset(ALL_BITS)
     line.classifyKeys = true
     line.collect = false
-    const redacted = this.walker.scanString(text, true, 0) as string
+    const redacted = this.walker.scanString(decodeAsciiEscapes(text), true, 0) as string
     this.countRuleHits()
     return this.checkLeaks(wrapText(redacted, details))
   }
@@ -282,14 +301,16 @@ export class Pipeline {
   /** A stage threw on this line (a bug): write it through the text path, never raw. */
   private failClosed(raw: string, error: unknown): string {
     this.summary.internal_errors++
-    const stage = error instanceof Error ? error.name : 'unknown'
-    this.warn('internal_error', dataMessages.internalError(this.summary.lines_in, raw.length, stage))
+    const stage = this.stage
+    // Only the error's class: its message could quote the line.
+    const errorName = error instanceof Error ? error.name : typeof error
+    this.warn('internal_error', () => dataMessages.internalError(this.summary.lines_in, Buffer.byteLength(raw), stage, errorName))
     try {
       return this.textPath(raw, { reason: 'internal_error' })
     } catch {
-      // Even the text path failed: emit a record that says so and carries none of the line.
+      // The text path failed too, after counting the line as unparsed. The record written
+      // instead states the reason and contains nothing of the line.
       this.pendingHits.length = 0
-      increment(this.summary.unparsed, 'internal_error')
       return wrapText('', { reason: 'internal_error' })
     }
   }
@@ -304,7 +325,7 @@ export class Pipeline {
     if (result.hits.length === 0) return output
     for (const shape of result.hits) {
       increment(this.summary.leak_check_hits, shape)
-      this.warn('leak_check', dataMessages.leakCheckHit(this.summary.lines_in, shape))
+      this.warn('leak_check', () => dataMessages.leakCheckHit(this.summary.lines_in, shape))
       if (this.onRuleHit !== undefined) this.pendingLineHits.push({ ruleId: `leak-check/${shape}`, action: 'redact', path: [], target: 'line', chars: -1 })
     }
     return result.text
@@ -358,11 +379,12 @@ export class Pipeline {
     for (const field of IDENTIFIER_FIELDS) if (block[field] !== undefined) increment(summary.normalized, field)
   }
 
-  private warn(kind: WarningKind, message: string): void {
+  /** Passes a warning on unless its kind is over the limit; `message` is built only when it is passed on. */
+  private warn(kind: WarningKind, message: () => string): void {
     if (this.onWarning === undefined) return
     const count = (this.warningCounts.get(kind) ?? 0) + 1
     this.warningCounts.set(kind, count)
-    if (count <= this.warningLimit) this.onWarning(message)
+    if (count <= this.warningLimit) this.onWarning(message())
     else if (count === this.warningLimit + 1) this.onWarning(dataMessages.suppressed(kind))
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The CLI as a process among others: stopped by SIGTERM mid-stream, writing to a reader that
- * stops reading, and to a reader that goes away. Each test runs the built CLI as a child process.
+ * The CLI as a process among others: stopped by SIGTERM or SIGINT mid-stream, held up by a reader
+ * that never reads past the grace period, writing to a reader that stops reading, to one that
+ * reads about 1 MB/s, and to one that goes away. Each test runs the built CLI as a child process.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -104,6 +105,126 @@ describe('CLI process', () => {
     expect(result.code).toBe(0)
     expect(lines).toBe(totalChunks * 200)
     expect(rss).toBeLessThan(150 * 1024 * 1024)
+  }, 60_000)
+
+  it('finishes the lines in flight and exits 0 on SIGINT while input still arrives', async () => {
+    const run = startCli()
+    const record = JSON.stringify({ level: 30, msg: 'streaming', authorization: `Bearer ${SECRETS.LOWERBEARER}` }) + '\n'
+    let stopped = false
+    const producer = (async () => {
+      // Chunks of 7,000 bytes do not end on a line boundary, so a line is usually half read when the signal comes.
+      const chunk = record.repeat(100).slice(0, 7000)
+      while (!stopped) {
+        if (!run.child.stdin.write(chunk)) await Promise.race([new Promise((resolve) => run.child.stdin.once('drain', resolve)), run.exit])
+        await sleep(1)
+      }
+    })()
+    for (let waited = 0; waited < 100 && countLines(run.stdout()) < 2000; waited++) await sleep(50)
+    run.child.kill('SIGINT')
+    const result = await run.exit
+    stopped = true
+    await producer
+    expect(result.code).toBe(0)
+
+    const output = run.stdout()
+    expect(output.endsWith('\n')).toBe(true)
+    const lines = output.slice(0, -1).split('\n')
+    expect(lines.length).toBeGreaterThanOrEqual(2000)
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+    expectAbsent(output, SECRETS.LOWERBEARER)
+    const summary = summaryFromStderr(run.stderr())
+    expect(run.stderr()).toContain('"note":"stopped by SIGINT"')
+    // Every line read was written: a line cut by the signal comes out as a wrapped text record.
+    expect(summary.lines_in).toBe(lines.length)
+    expect(summary.lines_out).toBe(lines.length)
+  }, 30_000)
+
+  it('gives up after the grace period when stdout cannot drain', async () => {
+    const run = startCli(['--grace-ms', '500'])
+    run.child.stdout.pause()
+    const chunk = (JSON.stringify({ level: 30, msg: 'x'.repeat(900) }) + '\n').repeat(100)
+    // Fill the pipe and the filter's buffers: nobody reads stdout.
+    for (let index = 0; index < 40; index++) run.child.stdin.write(chunk)
+    // Output means the filter runs and has its signal handlers; then let it fill the pipe.
+    for (let waited = 0; waited < 200 && run.child.stdout.readableLength === 0; waited++) await sleep(50)
+    await sleep(500)
+    const signalled = performance.now()
+    run.child.kill('SIGTERM')
+    const result = await run.exit
+    expect(performance.now() - signalled).toBeGreaterThanOrEqual(450)
+    expect(result.code).toBe(1)
+    expect(run.stderr()).toContain('tokenlab-logfilter: stdout: did not drain within 500 ms; the last records may be lost; raise --grace-ms\n')
+    expect(summaryFromStderr(run.stderr()).lines_in).toBeGreaterThan(0)
+  }, 20_000)
+
+  it('keeps memory bounded for a reader at about 1 MB/s and delivers everything at EOF', async () => {
+    const run = startCli(['--summary', 'off'])
+    run.child.stdout.pause()
+    const totalLines = 100_000
+    const record = JSON.stringify({ level: 30, msg: 'x'.repeat(400), api_key: SECRETS.OPQ4 }) + '\n'
+    let offered = 0
+    const producer = (async () => {
+      const batch = record.repeat(100)
+      for (let sent = 0; sent < totalLines; sent += 100) {
+        offered += batch.length
+        if (!run.child.stdin.write(batch)) await new Promise((resolve) => run.child.stdin.once('drain', resolve))
+      }
+      run.child.stdin.end()
+    })()
+
+    let lines = 0
+    let received = 0
+    let peak = 0
+    const consume = (data: Buffer): void => {
+      received += data.length
+      lines += countLines(data.toString('latin1'))
+      if (lines === 1 || lines % 1000 === 0) expectAbsent(data.toString('utf8'), SECRETS.OPQ4)
+    }
+    // Slow phase: 100 KB every 100 ms.
+    const reader = setInterval(() => {
+      let budget = 100 * 1024
+      while (budget > 0 && run.child.stdout.readableLength > 0) {
+        const data = run.child.stdout.read(Math.min(budget, run.child.stdout.readableLength)) as Buffer | null
+        if (data === null) break
+        budget -= data.length
+        consume(data)
+      }
+      peak = Math.max(peak, peakRss(run.child.pid!) ?? 0)
+    }, 100)
+    await sleep(4000)
+    clearInterval(reader)
+    // The filter read about as much as the reader took, not the 46 MB on offer.
+    expect(received).toBeGreaterThan(1024 * 1024)
+    expect(offered).toBeLessThan(received * 2 + 8 * 1024 * 1024)
+    expect(peak).toBeLessThan(150 * 1024 * 1024)
+
+    run.child.stdout.on('data', consume)
+    run.child.stdout.resume()
+    await producer
+    const result = await run.exit
+    expect(result.code).toBe(0)
+    expect(lines).toBe(totalLines)
+  }, 60_000)
+
+  it('keeps memory bounded when every line brings a new 900 KB query parameter name', async () => {
+    const run = startCli(['--summary', 'off'])
+    let lines = 0
+    let peak = 0
+    run.child.stdout.on('data', (data: Buffer) => {
+      lines += countLines(data.toString('latin1'))
+      peak = Math.max(peak, peakRss(run.child.pid!) ?? 0)
+    })
+    const filler = 'a'.repeat(900_000)
+    for (let index = 0; index < 150; index++) {
+      const line = `{"level":30,"url":"https://x.example/p?${String(index).padStart(6, '0')}${filler}=v"}\n`
+      if (!run.child.stdin.write(line)) await new Promise((resolve) => run.child.stdin.once('drain', resolve))
+    }
+    run.child.stdin.end()
+    const result = await run.exit
+    expect(result.code).toBe(0)
+    expect(lines).toBe(150)
+    // Caching each name would keep 135 MB of them on top of the usual peak (about 120 MB here).
+    expect(peak).toBeLessThan(200 * 1024 * 1024)
   }, 60_000)
 
   it('ends quietly with status 0 when its reader closes the pipe (C31)', async () => {

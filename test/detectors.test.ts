@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest'
 import { DETECTOR_DEFINITIONS, type DetectorContext } from '../src/detectors/index.js'
 import { SpanList } from '../src/detectors/spans.js'
 import { loadRuleSet } from '../src/rules/load.js'
+import { leakCheck } from '../src/stages/leak-check.js'
 import type { DetectorName } from '../src/rules/schema.js'
 
 const context: DetectorContext = {
   isSecretKey: (name) => name === 'apikey' || name === 'password',
-  classifyTextKey: (name) => (/^(api_?key|password|authorization|cookie)$/i.test(name) ? { rule: 0, cookie: /cookie/i.test(name) } : undefined),
+  classifyTextKey: (name) => (/^(api_?key|password|authorization|cookie)$/i.test(name) ? { rule: 0, cookie: /cookie/i.test(name), types: undefined } : undefined),
+  censor: '[REDACTED]',
 }
 
 /** Runs one detector and returns the matched substrings. */
@@ -40,6 +42,8 @@ describe('detectors', () => {
     ['bearer_credential', 'Authorization: Bearer xasrpuycdwyllwebvyaxunpxwcnn', ['xasrpuycdwyllwebvyaxunpxwcnn']],
     ['bearer_credential', 'auth=basic dXNlcjpodW50ZXIy;', ['dXNlcjpodW50ZXIy']],
     ['bearer_credential', 'Bearer tokens expire; basic plan; Bearer authentication', []],
+    ['bearer_credential', '?auth=Bearer%20xasrpuycdwyllwebvyaxunpxwcnn&x=1 h=Basic+dXNlcjpodW50ZXIy%3D%3D;', ['xasrpuycdwyllwebvyaxunpxwcnn', 'dXNlcjpodW50ZXIy%3D%3D']],
+    ['bearer_credential', 'Bearer%20tokens basic+plan Bearer%2', []],
     ['jwt', 'x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc-_def y', ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc-_def']],
     ['jwt', 'eyJustAWord and eyJabc.eyJ', []],
     ['aws_access_key', 'AKIAIOSFODNN7EXAMPLE,ASIAY34FZKBOKMUTVV7A', ['AKIAIOSFODNN7EXAMPLE', 'ASIAY34FZKBOKMUTVV7A']],
@@ -51,6 +55,9 @@ describe('detectors', () => {
     ['url_credentials', '/v1/models?api%5Fkey=secret1&page=2', ['secret1']],
     ['url_credentials', 'https://user:hunter2@db.example/x https://ghp_token@github.example/', ['hunter2', 'ghp_token']],
     ['url_credentials', 'https://example.com/search?q=cats&page=2 are you sure? yes', []],
+    ['url_credentials', 'login?next=https%3A%2F%2Fapp.example%2Fcb%3Fstate%3Dab%26token%3Dsecret9 done', ['state%3Dab%26token%3Dsecret9']],
+    ['url_credentials', '"redirect":"https%3A%2F%2Fa.example%2Fcb%3Fr%3Dhttps%253A%252F%252Fb%253Fsig%253Dsecret8"', ['r%3Dhttps%253A%252F%252Fb%253Fsig%253Dsecret8']],
+    ['url_credentials', 'https%3A%2F%2Fapp.example%2Fsearch%3Fq%3Dcats%26page%3D2 100%3f %3F', []],
     ['redis_url', 'to redis://:pw@10.0.0.1:6379/0, then rediss://h', ['redis://:pw@10.0.0.1:6379/0', 'rediss://h']],
     ['data_url', 'img data:image/png;base64,iVBORw0KGgo= end', ['data:image/png;base64,iVBORw0KGgo=']],
     ['data_url', 'metadata: none; data:x', []],
@@ -62,6 +69,7 @@ describe('detectors', () => {
     ['text_key_value', "api_key='opaque-1' password: \"p w\" max_tokens=64 Authorization: Bearer abc123", ['opaque-1', 'p w', 'abc123']],
     ['text_key_value', 'Cookie: a=1; theme=dark\r\nHost: x', ['1', 'dark']],
     ['text_key_value', 'https://x.example/a?b=c region=eu key: value', []],
+    ['text_key_value', '{"api_key"=>"opaque-2", :password => hunter2, region => eu}', ['opaque-2', 'hunter2']],
   ])('%s finds exactly the secrets in %j', (detector, text, expected) => {
     expect(matches(detector, text)).toEqual(expected)
   })
@@ -93,6 +101,8 @@ describe('ReDoS', () => {
     ['^[A-Za-z0-9_./+:-]{0,64}$', ''],
     ['^[a-z][a-z0-9+.-]*:\\/\\/[^/?#]*', 'i'],
     ['[?#]', ''],
+    ['%([0-7][0-9A-Fa-f])', 'g'],
+    ['\\\\u00([2-7][0-9A-Fa-f])|\\\\\\/', 'g'],
     ["^\\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,255}$", ''],
   ]
 
@@ -135,9 +145,31 @@ describe('ReDoS', () => {
     ['text_key_value', repeat('cookie: a=;')],
   ]
 
-  it.each(ADVERSARIAL)('%s finishes on a 100 KB adversarial input (case %#)', (detector, text) => {
+  // A search that restarts from each anchor and scans to the end of the text is quadratic: these
+  // inputs repeat the anchor without what the search looks for. At 4 MiB, a quadratic scan takes
+  // minutes and a linear one milliseconds.
+  const FOUR_MIB = 4 * 1024 * 1024
+  const repeatLarge = (unit: string): string => unit.repeat(Math.ceil(FOUR_MIB / unit.length)).slice(0, FOUR_MIB)
+  const UNBOUNDED_SEARCHES: [DetectorName, string][] = [
+    ['email', repeatLarge('a@')],
+    ['email', repeatLarge('a@b ')],
+    ['email', repeatLarge('a@b-')],
+    ['url_credentials', repeatLarge('? ')],
+    ['url_credentials', repeatLarge('# ')],
+    ['url_credentials', repeatLarge('?a=b ')],
+    ['url_credentials', repeatLarge('%3F ')],
+    ['url_credentials', repeatLarge('%3Fa%3D%253F')],
+  ]
+
+  it.each([...ADVERSARIAL, ...UNBOUNDED_SEARCHES])('%s finishes on an adversarial input (case %#)', (detector, text) => {
     const spans = new SpanList()
     DETECTOR_DEFINITIONS[detector].find(text, 0, spans, context)
     expect(spans.size).toBeGreaterThanOrEqual(0)
+  }, 5_000)
+
+  it('leak check finishes on PEM headers in many JSON strings', () => {
+    // Serialized JSON: each header ends at a quote, and no END line follows any of them.
+    const text = repeatLarge('-----BEGIN RSA PRIVATE KEY-----","')
+    expect(leakCheck(text, '[REDACTED]').hits.length).toBeGreaterThan(0)
   }, 5_000)
 })

@@ -272,7 +272,7 @@ describe('fault classes', () => {
     expectAbsent(run.stdout, SECRETS.SK_PROJ2)
     expect(first.msg).not.toContain('\ufffd')
     expect(lines[1]).toBe('{"level":30,"msg":"short"}')
-    expect(run.stderr).toContain('longer than --max-line-bytes 65536')
+    expect(run.stderr).toContain(`line 1 (800095 bytes): longer than --max-line-bytes; cut to ${first.logfilter.kept_bytes} bytes at a character boundary`)
   })
 
   it('escapes odd keys, control characters and lone surrogates (C23)', async () => {

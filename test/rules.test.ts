@@ -55,6 +55,15 @@ describe('rule files', () => {
       'rules[0] (id "two").match: the rule has more than one match kind (paths, keys); give exactly one of paths, keys, detector, pattern or empty_line; split it into several rules if needed',
     ],
     ['misspelled-key.yaml', 'rules[0] (id "typo").match: Unrecognized key: "keyz"; remove "keyz" or check the spelling against the README\'s rule reference'],
+    [
+      'invalid-identifier-format.yaml',
+      'normalize.identifiers.request_id.format "^(req_": not a valid regular expression (Invalid regular expression: /^(req_/g: Unterminated group); fix the pattern',
+    ],
+    [
+      'catastrophic-identifier-format.yaml',
+      'normalize.identifiers.request_id.format "^([a-z0-9]+)+$": the pattern can backtrack catastrophically (exponential time on some inputs); remove nested or overlapping quantifiers such as (a+)+ or \\d+\\d+, or anchor the repeated parts with literals',
+    ],
+    ['invalid-job-id-path.yaml', 'normalize.job_id_paths[0] "job..id": unexpected "." at character 5; remove the extra dot'],
   ])('rejects %s with a message naming the file, the rule and the fix', async (file, message) => {
     const path = fixturePath('rules', file)
     const run = await runCli(['--rules', path], '{"msg":"never read"}\n')
@@ -72,9 +81,11 @@ describe('rule files', () => {
 
   it.each([
     [['--rules', '/nonexistent/rules.yaml'], 'tokenlab-logfilter: /nonexistent/rules.yaml: the rule file does not exist; check the path given to --rules'],
+    [['--rules', fixturePath('rules')], `tokenlab-logfilter: ${fixturePath('rules')}: the path is a directory, not a rule file; give the path of a YAML or JSON rule file to --rules`],
     [['--max-line-bytes', '12'], 'tokenlab-logfilter: command line: --max-line-bytes: Too small: expected number to be >=1024; use at least 1024'],
     [['--max-line-bytes', 'lots'], 'tokenlab-logfilter: command line: --max-line-bytes: "lots" is not a whole number; give a number of bytes or milliseconds, for example 1048576'],
     [['--summary', 'verbose'], 'tokenlab-logfilter: command line: --summary: Invalid option: expected one of "off"|"counts"; use one of "off", "counts"'],
+    [['--grace-ms', '3000000000'], 'tokenlab-logfilter: command line: --grace-ms: 3000000000 is longer than a timer can wait; give at most 2147483647 milliseconds (about 24 days)'],
   ])('rejects bad flags %j', async (args, message) => {
     const run = await runCli(args)
     expect(run.code).toBe(2)

@@ -22,6 +22,8 @@ export interface DetectorContext {
   /** True when a key-name rule marks this normalized name as a secret (used for URL parameters). */
   readonly isSecretKey: (normalizedName: string) => boolean
   readonly classifyTextKey: TextKeyClassifier
+  /** The rule set's censor, so that text redacted before is not redacted and counted again. */
+  readonly censor: string
 }
 
 /** Separators that key-name matching ignores. */
@@ -69,10 +71,11 @@ export const DETECTOR_DEFINITIONS: Readonly<Record<DetectorName, DetectorDefinit
   },
   bearer_credential: {
     name: 'bearer_credential',
-    // The detector requires no letter or digit before the scheme and a blank, ':' or '=' after it.
+    // The detector requires no letter or digit before the scheme and a blank, ':', '=', '+' or
+    // '%20' after it.
     anchors: [
-      { text: 'bearer', wordStart: true, followedBy: ' \t:=' },
-      { text: 'basic', wordStart: true, followedBy: ' \t:=' },
+      { text: 'bearer', wordStart: true, followedBy: ' \t:=+%' },
+      { text: 'basic', wordStart: true, followedBy: ' \t:=+%' },
     ],
     highConfidence: true,
     partialKeeps: 'nothing (the scheme word is outside the span)',
@@ -108,8 +111,9 @@ export const DETECTOR_DEFINITIONS: Readonly<Record<DetectorName, DetectorDefinit
   },
   url_credentials: {
     name: 'url_credentials',
-    // Credential parameters by name, `user:password@` by its @, and percent-encoded names by their %;
-    // compile.ts adds the key-name rules' words, which the detector also consults.
+    // Credential parameters by name, `user:password@` by its @, and percent-encoded names and
+    // URLs (%3F for "?") by their %; compile.ts adds the key-name rules' words, which the
+    // detector also consults.
     anchors: [
       ...[...CREDENTIAL_PARAMETERS].map((name) => ({ text: name, wordStart: true, followedBy: '=', skip: SEPARATORS })),
       { text: '@' },
@@ -157,6 +161,6 @@ export const DETECTOR_DEFINITIONS: Readonly<Record<DetectorName, DetectorDefinit
     anchors: [],
     highConfidence: false,
     partialKeeps: 'nothing',
-    find: (text, _rule, spans, context) => findKeyValuePairs(text, spans, context.classifyTextKey),
+    find: (text, _rule, spans, context) => findKeyValuePairs(text, spans, context.classifyTextKey, context.censor),
   },
 }

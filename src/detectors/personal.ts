@@ -54,7 +54,10 @@ function isUrlUserinfo(text: string, start: number): boolean {
 }
 
 function isEmailDomain(text: string, start: number, end: number): boolean {
-  const lastDot = text.lastIndexOf('.', end - 1)
+  // Search back only as far as the domain: lastIndexOf would scan to the start of the text for
+  // every `@` of a domain without a dot, which is quadratic on "a@b a@b ...".
+  let lastDot = end - 1
+  while (lastDot > start && text.charCodeAt(lastDot) !== 46) lastDot--
   if (lastDot <= start || lastDot >= end - 2) return false
   for (let index = lastDot + 1; index < end; index++) {
     if (!isAsciiLetter(text.charCodeAt(index))) return false

@@ -73,18 +73,39 @@ export function findBearerCredentials(text: string, rule: number, spans: SpanLis
     let cursor = position + match[0].length
     if (isAlphanumeric(before)) continue
     const afterScheme = cursor
-    while (cursor < text.length && isCredentialGap(text.charCodeAt(cursor))) cursor++
+    cursor = credentialGapEnd(text, cursor)
     if (cursor === afterScheme) continue
     const start = cursor
-    while (cursor < text.length && isToken68Char(text.charCodeAt(cursor))) cursor++
+    // Percent escapes count as credential characters: a header value sent in a query string or a
+    // form body is percent-encoded, padding "=" becoming %3D.
+    for (;;) {
+      if (cursor < text.length && isToken68Char(text.charCodeAt(cursor))) cursor++
+      else if (isPercentEscape(text, cursor)) cursor += 3
+      else break
+    }
     while (cursor < text.length && text.charCodeAt(cursor) === 61) cursor++
     if (looksLikeCredential(text, start, cursor)) spans.add(start, cursor, rule)
     SCHEME_PATTERN.lastIndex = Math.max(cursor, SCHEME_PATTERN.lastIndex)
   }
 }
 
-function isCredentialGap(code: number): boolean {
-  return code === 32 || code === 9 || code === 58 || code === 61
+/** Skips what separates a scheme from its credential: blanks, ":" or "=", and "%20" or "+" where it is percent-encoded. */
+function credentialGapEnd(text: string, from: number): number {
+  let cursor = from
+  for (;;) {
+    const code = text.charCodeAt(cursor)
+    if (code === 32 || code === 9 || code === 58 || code === 61 || code === 43) cursor++
+    else if (code === 37 && text.charCodeAt(cursor + 1) === 50 && text.charCodeAt(cursor + 2) === 48) cursor += 3
+    else return cursor
+  }
+}
+
+function isPercentEscape(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 37 && isHexDigit(text.charCodeAt(at + 1)) && isHexDigit(text.charCodeAt(at + 2))
+}
+
+function isHexDigit(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102)
 }
 
 function looksLikeCredential(text: string, start: number, end: number): boolean {
@@ -171,6 +192,9 @@ const PEM_TAIL = 'PRIVATE KEY-----'
  */
 export function findPemPrivateKeys(text: string, rule: number, spans: SpanList, stopAtQuote = false): void {
   let position = text.indexOf(PEM_BEGIN)
+  // The next END line, searched again only once a block has passed it: searching from every BEGIN
+  // would scan to the end of the text each time when there is none, which is quadratic.
+  let endMarker = -1
   while (position !== -1) {
     const labelEnd = text.indexOf('-----', position + PEM_BEGIN.length)
     const isPrivate = labelEnd !== -1 && labelEnd - position < 80 && text.startsWith(PEM_TAIL, labelEnd - PEM_TAIL.length + 5)
@@ -184,8 +208,11 @@ export function findPemPrivateKeys(text: string, rule: number, spans: SpanList, 
       if (quote !== -1) limit = quote
     }
     let end = limit
-    const endMarker = text.indexOf(PEM_END, labelEnd)
-    if (endMarker !== -1 && endMarker < limit) {
+    if (endMarker !== text.length && endMarker < labelEnd) {
+      endMarker = text.indexOf(PEM_END, labelEnd)
+      if (endMarker === -1) endMarker = text.length
+    }
+    if (endMarker < limit) {
       const tail = text.indexOf('-----', endMarker + PEM_END.length)
       end = tail !== -1 && tail + 5 <= limit ? tail + 5 : limit
     }

@@ -47,7 +47,8 @@ function decodeParameterName(raw: string): string {
 }
 
 /**
- * Finds credential parameters after every `?` and `#` and passwords in `scheme://user:pass@host`.
+ * Finds credential parameters after every `?` and `#` and passwords in `scheme://user:pass@host`,
+ * also in percent-encoded URLs inside the text.
  * `isSecretKey` lets the key-name rules extend the parameter list (so `?api_key=` is covered
  * by the same rule as a JSON key `api_key`).
  */
@@ -56,16 +57,57 @@ export function findUrlCredentials(
   rule: number,
   spans: SpanList,
   isSecretKey: (normalizedName: string) => boolean,
+  encodingDepth = 0,
 ): void {
+  // Each search runs again only once the scan has passed its last result. Searching again from
+  // every `?` would scan to the end of the text for a `#` that is not there, which is quadratic.
+  // A character that does not occur is at text.length.
+  let question = -1
+  let hash = -1
   for (let position = 0; position < text.length; ) {
-    const question = text.indexOf('?', position)
-    const hash = text.indexOf('#', position)
-    let start = question === -1 ? hash : hash === -1 ? question : Math.min(question, hash)
-    if (start === -1) break
-    start += 1
-    position = scanParameters(text, start, rule, spans, isSecretKey)
+    if (question < position) question = indexOrEnd(text, '?', position)
+    if (hash < position) hash = indexOrEnd(text, '#', position)
+    const start = Math.min(question, hash)
+    if (start === text.length) break
+    position = scanParameters(text, start + 1, rule, spans, isSecretKey)
   }
   findUserinfoPasswords(text, rule, spans)
+  findEncodedQueries(text, rule, spans, isSecretKey, encodingDepth)
+}
+
+/** Levels of percent-encoding the detector decodes (a URL in a parameter of a URL in a parameter ...). */
+const MAX_ENCODING_DEPTH = 4
+const ENCODED_ASCII = /%([0-7][0-9A-Fa-f])/g
+
+/**
+ * `%3F` starts a percent-encoded query: a URL passed as a parameter value (`?next=https%3A%2F%2F...
+ * %3Ftoken%3D...`). Decoded, it is scanned like any URL. When it contains a credential, the whole
+ * encoded query is redacted.
+ */
+function findEncodedQueries(text: string, rule: number, spans: SpanList, isSecretKey: (normalizedName: string) => boolean, encodingDepth: number): void {
+  if (encodingDepth >= MAX_ENCODING_DEPTH) return
+  let percent = text.indexOf('%')
+  while (percent !== -1) {
+    if (text.charCodeAt(percent + 1) !== 51 || (text.charCodeAt(percent + 2) | 32) !== 102) {
+      percent = text.indexOf('%', percent + 1)
+      continue
+    }
+    const start = percent + 3
+    let end = start
+    while (end < text.length && !isUrlTerminator(text.charCodeAt(end)) && text.charCodeAt(end) !== 38 && text.charCodeAt(end) !== 35) end++
+    if (end > start) {
+      const decoded = '?' + text.slice(start, end).replace(ENCODED_ASCII, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+      const found = new SpanList()
+      findUrlCredentials(decoded, rule, found, isSecretKey, encodingDepth + 1)
+      if (found.size > 0) spans.add(start, end, rule)
+    }
+    percent = text.indexOf('%', end)
+  }
+}
+
+function indexOrEnd(text: string, character: string, from: number): number {
+  const index = text.indexOf(character, from)
+  return index === -1 ? text.length : index
 }
 
 /** Scans `name=value&name=value` from `start`; returns where the parameter list ends. */

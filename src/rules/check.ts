@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module'
 import { LogfilterError, quote } from '../errors.js'
 import { PathSyntaxError, parsePath } from './paths.js'
-import type { RuleSpec } from './schema.js'
+import { IDENTIFIER_FIELDS, type NormalizeSpec, type RuleSpec } from './schema.js'
 
 const MATCH_KINDS = ['paths', 'keys', 'detector', 'pattern', 'empty_line'] as const
 
@@ -58,15 +58,27 @@ export function checkRuleSemantics(rule: RuleSpec, where: string): void {
     )
   }
 
-  for (const [index, path] of (match.paths ?? []).entries()) {
-    try {
-      parsePath(path)
-    } catch (error) {
-      if (!(error instanceof PathSyntaxError)) throw error
-      throw new LogfilterError('INVALID_PATH', `${where}.match.paths[${index}] ${quote(path)}`, error.message, error.fix)
-    }
-  }
+  for (const [index, path] of (match.paths ?? []).entries()) checkPath(path, `${where}.match.paths[${index}]`)
   if (match.pattern !== undefined) checkUserPattern(match.pattern, match.flags ?? '', `${where}.match.pattern`)
+}
+
+/** Checks the `normalize:` settings that zod cannot: path syntax, and identifier formats, which are user patterns like any rule's. */
+export function checkNormalizeSemantics(normalize: NormalizeSpec, where: string): void {
+  for (const [index, path] of (normalize.job_id_paths ?? []).entries()) checkPath(path, `${where}.job_id_paths[${index}]`)
+  for (const [index, path] of (normalize.user_id_paths ?? []).entries()) checkPath(path, `${where}.user_id_paths[${index}]`)
+  for (const field of IDENTIFIER_FIELDS) {
+    const format = normalize.identifiers?.[field]?.format
+    if (format !== undefined) checkUserPattern(format, '', `${where}.identifiers.${field}.format`)
+  }
+}
+
+function checkPath(path: string, where: string): void {
+  try {
+    parsePath(path)
+  } catch (error) {
+    if (!(error instanceof PathSyntaxError)) throw error
+    throw new LogfilterError('INVALID_PATH', `${where} ${quote(path)}`, error.message, error.fix)
+  }
 }
 
 function requireWith(present: boolean, allowed: boolean, where: string, problem: string): void {

@@ -155,19 +155,25 @@ export function compileRules(ruleSet: RuleSet, options: CompileOptions = {}): Co
 
   const textKeyCache = new Map<string, TextKeyVerdict | null>()
   const classifyTextKey = (name: string): TextKeyVerdict | undefined => {
-    let verdict = textKeyCache.get(name)
+    // A URL parameter name can be most of a line: long names are judged but not cached, so that
+    // the cache's size stays bounded by its entry count times KEY_CACHE_MAX_KEY_LENGTH.
+    const cacheable = name.length <= KEY_CACHE_MAX_KEY_LENGTH
+    let verdict = cacheable ? textKeyCache.get(name) : undefined
     if (verdict === undefined) {
       // Rules with a value condition cannot be judged from a name alone, so they stay out of free text.
       const rule = keyClass(name).rules.find((candidate) => candidate.unlessValueStartsWith === undefined && candidate.action !== 'drop_line')
-      verdict = rule === undefined ? null : { rule: rule.index, cookie: rule.cookie }
-      if (textKeyCache.size >= KEY_CACHE_LIMIT) textKeyCache.clear()
-      textKeyCache.set(name, verdict)
+      verdict = rule === undefined ? null : { rule: rule.index, cookie: rule.cookie, types: rule.types }
+      if (cacheable) {
+        if (textKeyCache.size >= KEY_CACHE_LIMIT) textKeyCache.clear()
+        textKeyCache.set(name, verdict)
+      }
     }
     return verdict ?? undefined
   }
   const detectorContext: DetectorContext = {
     isSecretKey: (normalizedName) => classifyTextKey(normalizedName) !== undefined,
     classifyTextKey,
+    censor: ruleSet.censor,
   }
 
   const { fragments, alwaysBits } = collectFragments(rules, keyRules, textKeyValueRule, normalize)
@@ -312,8 +318,11 @@ function rawTextFragment(literal: string): string {
  */
 const TEXT_NAME_END = "'=: \t"
 
-/** Characters that can come between a key's closing quote and its value (`=` in free text). */
-const JSON_KEY_COLON = ': \t\r='
+/**
+ * Characters that can come between a key's closing quote and its value: the colon of JSON, or in
+ * free text `=`, `=>` and the comma of a quoted pair (`"x-api-key", "value"` in header lists).
+ */
+const JSON_KEY_COLON = ': \t\r=,'
 
 /**
  * Fragments for a key as it appears in raw JSON: the key, its closing quote (escaped in a JSON

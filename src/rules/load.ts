@@ -17,7 +17,7 @@ import {
   type RuleFile,
   type RuleSpec,
 } from './schema.js'
-import { checkRuleSemantics } from './check.js'
+import { checkNormalizeSemantics, checkRuleSemantics } from './check.js'
 
 /** A validated, merged rule set, ready to compile. */
 export interface RuleSet {
@@ -63,6 +63,9 @@ export function readRuleFile(path: string, label = path): ParsedFile {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') {
       throw new LogfilterError('RULES_NOT_FOUND', label, 'the rule file does not exist', 'check the path given to --rules')
+    }
+    if (code === 'EISDIR') {
+      throw new LogfilterError('RULES_UNREADABLE', label, 'the path is a directory, not a rule file', 'give the path of a YAML or JSON rule file to --rules')
     }
     throw new LogfilterError('RULES_UNREADABLE', label, `the rule file cannot be read (${code ?? 'unknown error'})`, 'check its permissions')
   }
@@ -155,6 +158,9 @@ export function loadRuleSet(userFile?: string): RuleSet {
   if (userFile === undefined) return buildRuleSet([defaults])
 
   const user = readRuleFile(userFile, userFile)
+  // Only a user file's identifier formats are checked here, because the tests prove the default
+  // pack's safe. So a start without a rule file never loads recheck.
+  if (user.file.normalize !== undefined) checkNormalizeSemantics(user.file.normalize, `${user.label}: normalize`)
   if (user.file.extends !== 'default') return buildRuleSet([user])
   return mergeOverDefaults(defaults, user)
 }

@@ -15,6 +15,7 @@ const LEAK_SHAPES: readonly DetectorDefinition[] = Object.values(DETECTOR_DEFINI
 const NO_CONTEXT: DetectorContext = {
   isSecretKey: () => false,
   classifyTextKey: () => undefined,
+  censor: '',
 }
 
 export interface LeakCheckResult {

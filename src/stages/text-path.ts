@@ -27,12 +27,29 @@ export function wrapText(redactedText: string, details: UnparsedDetails): string
   return JSON.stringify({ msg: redactedText, [LOGFILTER_KEY]: info })
 }
 
+const ASCII_ESCAPE = /\\u00([2-7][0-9A-Fa-f])|\\\//g
+
+/**
+ * Decodes the JSON escapes of printable ASCII characters (`\u0073`, `\/`) in a line that JSON.parse
+ * did not decode, so that detectors see `sk-` and `api_key` however they were spelled. Escaped
+ * quotes and backslashes stay escaped: decoding them would change where quoted values end.
+ */
+export function decodeAsciiEscapes(text: string): string {
+  if (text.indexOf('\\') === -1) return text
+  return text.replace(ASCII_ESCAPE, (escape: string, hex: string | undefined) => {
+    if (hex === undefined) return '/'
+    const code = Number.parseInt(hex, 16)
+    return code === 0x22 || code === 0x5c || code === 0x7f ? escape : String.fromCharCode(code)
+  })
+}
+
 const CUT_TAIL_MAX = 256
 const TOKEN_DELIMITERS = new Set([32, 9, 10, 13, 34, 39, 44, 59, 58, 61, 38, 63])
 
 /**
- * Removes the last token of a line that was cut at the size limit: it may be the first part of
- * a secret that no detector recognizes once cut. Scans back at most 256 characters.
+ * Removes the last token of a line that was cut, at the size limit or upstream (truncated JSON):
+ * it may be the first part of a secret that no detector recognizes once cut. Scans back at most
+ * 256 characters.
  */
 export function trimCutTail(text: string): string {
   let cut = text.length

@@ -130,7 +130,7 @@ export class RecordWalker {
       } else if (value !== null && typeof value === 'object') {
         const isRequest = key === 'req' || key === 'request'
         if (isRequest) line.requestDepth++
-        if (Array.isArray(value)) this.walkArray(value, next, depth + 1)
+        if (Array.isArray(value)) this.walkArray(value, next, depth + 1, keyClass !== undefined && NAME_VALUE_LIST_KEYS.has(keyClass.normalized))
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
         if (isRequest) line.requestDepth--
       }
@@ -146,7 +146,12 @@ export class RecordWalker {
     if (renames !== undefined) renameKeys(target, renames)
   }
 
-  walkArray(target: unknown[], nodes: readonly PathNode[] | undefined, depth: number): void {
+  /**
+   * Walks an array. With `nameValueList`, the array is `[name, value, name, value, ...]` (Node's
+   * rawHeaders, or one `[name, value]` entry of a header list): each value takes the key-name rule
+   * its name would take as an object key.
+   */
+  walkArray(target: unknown[], nodes: readonly PathNode[] | undefined, depth: number, nameValueList = false): void {
     if (depth > MAX_DEPTH) throw new DepthExceeded()
     const rules = this.rules
     const line = this.line
@@ -168,11 +173,16 @@ export class RecordWalker {
           if (fromAnywhere) next = next ? next.concat(fromAnywhere) : fromAnywhere
         }
       }
-      const rule = next !== undefined ? chooseRule(next, undefined, value) : undefined
+      const name = nameValueList && index % 2 === 1 && line.classifyKeys ? target[index - 1] : undefined
+      const nameRules = typeof name === 'string' ? rules.keyClass(name).rules : undefined
+      const rule = next !== undefined || nameRules !== undefined ? chooseRule(next, nameRules, value) : undefined
       if (rule !== undefined) {
         if (rule.action === 'drop') {
           line.dropped(rule.index, 'value', textLength(value))
-          ;(dropped ??= []).push(index)
+          dropped ??= []
+          // A dropped value takes its name with it, unless a value detector dropped the name already.
+          if (nameRules !== undefined && dropped[dropped.length - 1] !== index - 1) dropped.push(index - 1)
+          dropped.push(index)
         } else {
           line.hit(rule.index, 'value', textLength(value))
           target[index] = applyToValue(rule, value, rules, line.spans)
@@ -185,13 +195,11 @@ export class RecordWalker {
         if (replaced === DROP) (dropped ??= []).push(index)
         else if (replaced !== value) target[index] = replaced
       } else if (value !== null && typeof value === 'object') {
-        if (Array.isArray(value)) this.walkArray(value, next, depth + 1)
+        if (Array.isArray(value)) this.walkArray(value, next, depth + 1, isNameValueEntry(value))
         else if (!isExactNumber(value)) this.walkObject(value as Record<string, unknown>, next, depth + 1)
       }
     }
-    if (dropped !== undefined) {
-      for (let position = dropped.length - 1; position >= 0; position--) target.splice(dropped[position] as number, 1)
-    }
+    if (dropped !== undefined) removeIndexes(target, dropped)
   }
 
   private collect(key: string, field: KeyClassIdentifier, value: unknown): void {
@@ -284,6 +292,14 @@ function textLength(value: unknown): number {
 
 const NO_KEYS: readonly string[] = []
 
+/** Normalized keys whose array value is a flat name-value list (Node's IncomingMessage). */
+const NAME_VALUE_LIST_KEYS: ReadonlySet<string> = new Set(['rawheaders', 'rawtrailers'])
+
+/** Returns whether an array element is a `[name, value]` entry, as in Object.entries(headers) or a fetch header list. */
+function isNameValueEntry(value: unknown[]): boolean {
+  return value.length === 2 && typeof value[0] === 'string'
+}
+
 /** Keys of `target` that the path trie nodes can lead to; every key when a node has a wildcard. */
 function pathKeys(target: Record<string, unknown>, nodes: readonly PathNode[] | undefined): readonly string[] {
   if (nodes === undefined) return NO_KEYS
@@ -336,16 +352,33 @@ function findPatternSpans(rule: CompiledRule, text: string, spans: SpanList): vo
   }
 }
 
+/** Removes the elements at `indexes` (ascending) in one pass; a splice per element would be quadratic. */
+function removeIndexes(target: unknown[], indexes: readonly number[]): void {
+  let write = indexes[0] as number
+  let next = 0
+  for (let read = write; read < target.length; read++) {
+    if (read === indexes[next]) {
+      next++
+      continue
+    }
+    target[write++] = target[read]
+  }
+  target.length = write
+}
+
 /** Renames keys in place and keeps their order; a renamed key that collides with another gets a numeric suffix. */
 function renameKeys(target: Record<string, unknown>, renames: ReadonlyMap<string, string>): void {
   const entries = Object.keys(target).map((key) => [key, target[key]] as const)
   for (const [key] of entries) delete target[key]
   const used = new Set<string>()
+  // The next suffix to try per name, so that n keys renamed alike cost n lookups, not n^2 / 2.
+  const nextSuffix = new Map<string, number>()
   for (const [key, value] of entries) {
     let name = renames.get(key) ?? key
     if (used.has(name)) {
-      let suffix = 2
+      let suffix = nextSuffix.get(name) ?? 2
       while (used.has(`${name}#${suffix}`)) suffix++
+      nextSuffix.set(name, suffix + 1)
       name = `${name}#${suffix}`
     }
     used.add(name)

@@ -47,7 +47,8 @@ export function findLeaks(text: string, secrets: readonly PlantedSecret[]): stri
   return leaks
 }
 
-function firstHit(forms: readonly string[], needles: readonly string[]): string | undefined {
+/** Returns the context of the first needle found in any of the forms, with the needle itself masked. */
+export function firstHit(forms: readonly string[], needles: readonly string[]): string | undefined {
   for (const form of forms) {
     for (const needle of needles) {
       const at = form.indexOf(needle)
