@@ -3,6 +3,7 @@
  * The command-line shell: flags in, stdin through the pipeline, records to stdout, warnings and
  * the summary to stderr, and an exit code (0 done, 1 runtime failure, 2 configuration error).
  */
+import { EXIT_OK, EXIT_RUNTIME, exitOnConfigurationError } from './exit.js'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { stringify as stringifyYaml } from 'yaml'
@@ -16,9 +17,6 @@ import { loadRuleSet, packageRoot } from './rules/load.js'
 import { isSidecarInvocation } from './sidecar/options.js'
 import { SUBCOMMAND_HELP, runSubcommand } from './tools/index.js'
 
-const EXIT_OK = 0
-const EXIT_RUNTIME = 1
-const EXIT_CONFIG = 2
 const DEFAULT_GRACE_MS = 5000
 /** Maximum delay that setTimeout accepts; Node fires a longer one after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647
@@ -230,12 +228,8 @@ function main(argv: readonly string[]): void {
       return
     }
   } catch (error) {
-    if (error instanceof LogfilterError) {
-      process.stderr.write(error.message + '\n')
-      process.exitCode = EXIT_CONFIG
-      return
-    }
-    throw error
+    exitOnConfigurationError(error)
+    return
   }
   runFilter(filter, flags.graceMs)
 }

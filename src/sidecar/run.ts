@@ -6,6 +6,7 @@
  * output is synced, the offsets of written lines are saved, then the process exits 0. A timer
  * bounds the whole stop by --grace-ms.
  */
+import { EXIT_OK, EXIT_RUNTIME, exitOnConfigurationError } from '../exit.js'
 import { performance } from 'node:perf_hooks'
 import { LogfilterError, PROGRAM_NAME } from '../errors.js'
 import { createFilter, type Filter } from '../index.js'
@@ -19,9 +20,6 @@ import { checkNotAnInput, compileInputPatterns, type InputPattern } from './inpu
 import { emptyState, loadState, saveState, type SidecarState } from './state-file.js'
 import { FileTailer, type LineSink } from './tailer.js'
 
-const EXIT_OK = 0
-const EXIT_RUNTIME = 1
-const EXIT_CONFIG = 2
 
 export const SIDECAR_HELP = `Usage: ${PROGRAM_NAME} --input PATH... [--follow] [--state-file PATH] [--output PATH] [options]
 
@@ -58,12 +56,8 @@ export async function runSidecar(argv: readonly string[]): Promise<void> {
     }
     sidecar = await Sidecar.create(flags.sidecar, flags.filter)
   } catch (error) {
-    if (error instanceof LogfilterError) {
-      process.stderr.write(error.message + '\n')
-      process.exitCode = EXIT_CONFIG
-      return
-    }
-    throw error
+    exitOnConfigurationError(error)
+    return
   }
   await sidecar.run()
 }
