@@ -2,10 +2,11 @@
  * Framing: bytes in, lines out, with a bound on line size and UTF-8 checking.
  *
  * split2 splits on `\n` (dropping a `\r` before it) and decodes UTF-8 across chunk boundaries.
- * In front of it, this module cuts any line longer than maxLineBytes at a character boundary and
- * discards the rest of it while counting its bytes, so a 50 MiB line never sits in memory, and it
- * checks every line for bytes that are not UTF-8 (the decoder would silently replace them). Both
- * facts reach the pipeline as LineFlags, matched to lines by counting `\n` bytes.
+ * In front of it, this module cuts any line longer than maxLineBytes at a character boundary.
+ * It discards the rest of such a line while counting its bytes, so a 50 MiB line never sits in
+ * memory. It also checks every line for bytes that are not UTF-8, which the decoder would
+ * silently replace. Both facts reach the pipeline as LineFlags, matched to lines by counting
+ * `\n` bytes.
  *
  * LineFramer is synchronous: write() returns after every complete line in the chunk has been
  * handed to onLine. The CLI, the sidecar and tests share it.

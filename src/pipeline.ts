@@ -1,14 +1,14 @@
 /**
- * The pipeline: the only module that knows the stage order. It owns each record while stages
- * change it, and it owns the counters.
+ * The pipeline: the only module that orders the stages. It owns each record while stages change
+ * it, and it owns the counters.
  *
- *   raw line ─► prefilter mask ─┬─ mask 0 and a JSON object ─────────────────────► raw bytes out
- *                               └─► parse ─► drop_line ─► walk (drop, collect, redact)
- *                                     │        ─► normalize ─► walk the block ─► serialize ─► leak check ─► out
- *                                     └─ not a JSON object, too long, too deep, invalid UTF-8, stage failure
- *                                          ─► text path (every detector over the text, wrapped) ─► leak check ─► out
+ *   raw line ─► prefilter mask ─► parse ─┬─ mask 0 ──────────────────────────────────────────► raw bytes out
+ *                                        ├─► drop_line ─► walk (drop, collect, redact) ─► normalize
+ *                                        │     ─► walk the block ─► serialize ─► leak check ─► out
+ *                                        └─ not a JSON object, too long, too deep, invalid UTF-8, stage failure
+ *                                             ─► text path (every detector over the text, wrapped) ─► leak check ─► out
  *
- * A line that no rule can touch is written byte for byte; so is one whose only change is the
+ * A line that no rule can touch is written byte for byte, and so is one whose only change is the
  * normalized block, which is appended to the raw bytes. Anything else is re-serialized.
  */
 import { dataMessages } from './errors.js'
@@ -25,7 +25,7 @@ import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js
 import { CUT_MARKER, decodeAsciiEscapes, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
 import { RecordWalker } from './stages/walk.js'
 
-/** What the framing layer knows about a line before the pipeline sees it. */
+/** Facts the framing layer found about a line before the pipeline sees it. */
 export interface LineFlags {
   /** The line held bytes that are not UTF-8; the decoder replaced them with U+FFFD. */
   readonly invalidUtf8?: boolean
@@ -298,7 +298,7 @@ export class Pipeline {
     return this.checkLeaks(wrapText(redacted, details))
   }
 
-  /** A stage threw on this line (a bug): write it through the text path, never raw. */
+  /** Writes a line on which a stage threw (a bug) through the text path, never raw. */
   private failClosed(raw: string, error: unknown): string {
     this.summary.internal_errors++
     const stage = this.stage

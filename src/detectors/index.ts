@@ -48,7 +48,7 @@ export interface DetectorDefinition {
   readonly anchors: readonly Anchor[]
   /** Run by the leak check on every serialized output line. */
   readonly highConfidence: boolean
-  /** What action `partial` keeps. */
+  /** The part of a match that action `partial` keeps. */
   readonly partialKeeps: string
   readonly find: (text: string, rule: number, spans: SpanList, context: DetectorContext) => void
 }

@@ -1,7 +1,7 @@
 /**
  * Compiles a validated rule set into the structures the per-line stages use: a key-name
  * classifier with a cache, path tries, the ordered value detectors, and the prefilter that
- * tells which rules can fire on a raw line. Everything here runs once at start-up.
+ * finds which rules can fire on a raw line. Everything here runs once at start-up.
  */
 import { DETECTOR_DEFINITIONS, SEPARATORS, type Anchor, type DetectorContext, type DetectorDefinition } from '../detectors/index.js'
 import type { TextKeyVerdict } from '../detectors/key-value.js'
@@ -45,7 +45,7 @@ export interface PathNode {
   readonly rules: CompiledRule[]
 }
 
-/** What the rules say about one object key. */
+/** The rules that apply to one object key. */
 export interface KeyClass {
   readonly normalized: string
   /** Key-name rules that match, strictest first; empty for protected keys. */
@@ -100,7 +100,7 @@ export interface CompileOptions {
 }
 
 const NORMALIZE_BIT = 1 << 30
-/** Set when a raw line contains an anchor of a leak-check shape, whatever the rules say. */
+/** Set when a raw line contains an anchor of a leak-check shape, whatever the rules contain. */
 const LEAK_CHECK_BIT = 1 << 29
 /** Set when a raw line has a run of 16 digits: a number JSON.parse might round. */
 const LONG_NUMBER_BIT = 1 << 28

@@ -152,7 +152,7 @@ function fixForIssue(issue: z.core.$ZodIssue | undefined): string {
   }
 }
 
-/** Loads the default pack, then the user file (if any) merged over it when it says `extends: default`. */
+/** Loads the default pack, then the user file (if any), merged over it when it has `extends: default`. */
 export function loadRuleSet(userFile?: string): RuleSet {
   const defaults = readRuleFile(defaultPackPath(), DEFAULT_PACK_NAME)
   if (userFile === undefined) return buildRuleSet([defaults])

@@ -5,9 +5,10 @@
  *
  * It is a DFA over fragments (the multi-pattern matching of Aho-Corasick, built by subset
  * construction). A fragment is a literal, optionally preceded by a word boundary (a character
- * that is not an ASCII letter or digit) and optionally followed by one of a set of characters:
- * `"token` + one of `"\'=: ` finds a key named `access_token` but not `max_tokens`. Letters are
- * case-folded (ASCII only, like key-name matching) and all digits are one character class.
+ * that is not an ASCII letter or digit) and optionally followed by one of a set of characters.
+ * For example `token"` followed by `:` finds the JSON key `access_token` but neither
+ * `max_tokens` nor the value "token". Letters are case-folded (ASCII only, like key-name
+ * matching) and all digits are one character class.
  * A fragment may skip some characters after its first one: key-name words skip `_` and `-`,
  * because key-name matching ignores those separators ("apikey" is found in "api_key" and
  * "API-KEY"), and raw JSON keys skip the backslashes of any level of nesting in strings.
@@ -168,7 +169,7 @@ class LazyDfa implements Prefilter {
     return mask
   }
 
-  /** The NFA states reached from `set` on `symbol`. */
+  /** Returns the NFA states reached from `set` on `symbol`. */
   private advance(set: readonly number[], symbol: number): number[] {
     const next = new Set<number>(this.startsByClass[symbol])
     for (const nfaState of set) {

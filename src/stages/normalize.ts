@@ -246,8 +246,8 @@ function collectIdentifiers(
       ;(values[field] as string[]).push(value)
     }
   }
-  // TokenLab's identifiers arrive on the response side; a `req`/`request` value (a gateway's
-  // X-Request-ID, a task id sent as input) comes first only when nothing else was found.
+  // TokenLab's identifiers arrive on the response side. A value under `req`/`request` (a
+  // gateway's X-Request-ID, a task id sent as input) comes first only when nothing else was found.
   const ordered = candidates.some((candidate) => candidate.fromRequest)
     ? [...candidates.filter((candidate) => !candidate.fromRequest), ...candidates.filter((candidate) => candidate.fromRequest)]
     : candidates

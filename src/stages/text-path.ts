@@ -17,7 +17,7 @@ export interface UnparsedDetails {
   readonly keptBytes?: number
 }
 
-/** Key under which wrapped records say why they were wrapped. */
+/** Key of the object that gives a wrapped record's reason. */
 export const LOGFILTER_KEY = 'logfilter'
 
 export function wrapText(redactedText: string, details: UnparsedDetails): string {

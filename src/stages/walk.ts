@@ -18,7 +18,7 @@ import { isExactNumber, parseJsonText, serializeJson } from './parse.js'
 /** Deepest nesting of JSON documents inside strings that the walk opens. */
 const MAX_JSON_IN_STRING = 4
 
-/** Marks a string that a drop rule matched: the walk deletes the key that holds it. */
+/** Marks a string that a drop rule matched: the walk deletes the key that contains it. */
 const DROP = Symbol('drop')
 
 function valueType(value: unknown): ValueType {
@@ -36,7 +36,7 @@ function ruleApplies(rule: CompiledRule, value: unknown): boolean {
   return true
 }
 
-/** The strictest applicable rule among path-trie terminals and key-name matches. */
+/** Returns the strictest applicable rule among path-trie terminals and key-name matches. */
 function chooseRule(nodes: readonly PathNode[] | undefined, keyRules: readonly CompiledRule[] | undefined, value: unknown): CompiledRule | undefined {
   let chosen: CompiledRule | undefined
   if (nodes !== undefined) {
@@ -260,7 +260,7 @@ export class RecordWalker {
     return replaceSpans(text, merged, (span) => spanReplacement(text, span, rules.rules[span.rule] as CompiledRule, rules))
   }
 
-  /** A string holding a JSON object or array: walk the decoded document and re-encode it if anything changed. */
+  /** Walks the JSON object or array in a string and re-encodes it if anything changed. */
   private scanJsonDocument(text: string, depth: number): string | undefined {
     let parsed: { value: unknown; exactNumbers: boolean }
     try {
