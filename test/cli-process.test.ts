@@ -43,7 +43,7 @@ function cpuSeconds(pid: number): number {
 }
 
 describe('CLI process', () => {
-  it('writes every line it read and exits 0 on SIGTERM (C29)', async () => {
+  it('writes every line it read and exits 0 on SIGTERM', async () => {
     const run = startCli()
     const line = (index: number): string => JSON.stringify({ level: 30, i: index, api_key: SECRETS.OPQ5 }) + '\n'
     let batch = ''
@@ -65,7 +65,7 @@ describe('CLI process', () => {
     expect(run.stderr()).toContain('"note":"stopped by SIGTERM"')
   }, 20_000)
 
-  it('stops reading while its reader is paused, stays small and idle, and loses nothing (C30)', async () => {
+  it('stops reading while its reader is paused, stays small and idle, and loses nothing', async () => {
     const run = startCli(['--summary', 'off'])
     run.child.stdout.pause()
     const record = JSON.stringify({ level: 30, msg: 'x'.repeat(500), api_key: SECRETS.OPQ6 }) + '\n'
@@ -227,7 +227,7 @@ describe('CLI process', () => {
     expect(peak).toBeLessThan(200 * 1024 * 1024)
   }, 60_000)
 
-  it('ends quietly with status 0 when its reader closes the pipe (C31)', async () => {
+  it('ends quietly with status 0 when its reader closes the pipe', async () => {
     const script = `yes '{"level":30,"msg":"x","api_key":"${SECRETS.OPQ7}"}' | head -n 200000 | "${process.execPath}" "${CLI}" | head -n 1; echo "status:\${PIPESTATUS[2]}"`
     const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''

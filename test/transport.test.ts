@@ -410,7 +410,7 @@ describe('transport with raw input', () => {
     return { lines, stderr: run.stderr }
   }
 
-  it('wraps and redacts non-JSON lines written in one call (C11)', { timeout: TIMEOUT_MS }, async () => {
+  it('wraps and redacts non-JSON lines written in one call', { timeout: TIMEOUT_MS }, async () => {
     const { lines, stderr } = await rawRun(readFixture('cases', 'C11', 'input.txt'))
     expect(lines).toHaveLength(8)
     const records = parseLines(lines) as Json[]
@@ -429,7 +429,7 @@ describe('transport with raw input', () => {
     expect(warningLines(stderr).filter((line) => line.includes('not a JSON object'))).toHaveLength(6)
   })
 
-  it('keeps fragments apart and redacts them (C12)', { timeout: TIMEOUT_MS }, async () => {
+  it('keeps fragments apart and redacts them', { timeout: TIMEOUT_MS }, async () => {
     const input = readFixture('cases', 'C12', 'input.txt')
     const { lines, stderr } = await rawRun(input)
     expect(lines).toHaveLength(4)
@@ -440,7 +440,7 @@ describe('transport with raw input', () => {
     }
   })
 
-  it('redacts header-name case variants (C04)', { timeout: TIMEOUT_MS }, async () => {
+  it('redacts header-name case variants', { timeout: TIMEOUT_MS }, async () => {
     const { lines, stderr } = await rawRun(readFixture('cases', 'C04', 'input.ndjson'))
     expect(lines).toHaveLength(3)
     for (const secret of [SECRETS.SK_LEGACY, SECRETS.OPQ0, SECRETS.MT1, SECRETS.MT2, SECRETS.MT3, 'dXNlcjpodW50ZXIy', 'Z3JldGE6c2VjcmV0']) {
@@ -449,7 +449,7 @@ describe('transport with raw input', () => {
     expect((parseLines(lines)[0] as Json).req.headers.host).toBe('api.example.test')
   })
 
-  it('redacts inside JSON-encoded string fields (C13)', { timeout: TIMEOUT_MS }, async () => {
+  it('redacts inside JSON-encoded string fields', { timeout: TIMEOUT_MS }, async () => {
     const { lines, stderr } = await rawRun(readFixture('cases', 'C13', 'input.ndjson'))
     const record = parseLines(lines)[0] as Json
     for (const secret of [SECRETS.OPQ1, SECRETS.MT2, SECRETS.OPQ2]) expectAbsent(lines.join('\n') + stderr, secret)
@@ -467,7 +467,7 @@ describe('transport with raw input', () => {
     expect(summaryFromStderr(stderr).unparsed.too_long).toBe(1)
   })
 
-  it('leaves Object.prototype alone in the worker (C27)', { timeout: TIMEOUT_MS }, async () => {
+  it('leaves Object.prototype alone in the worker', { timeout: TIMEOUT_MS }, async () => {
     const input = readFixture('cases', 'C27', 'input.ndjson')
     const inputFile = scratchFile('input.ndjson')
     writeFileSync(inputFile, input)
