@@ -7,7 +7,8 @@
  *   tokenlab-logfilter: <where>: <what is wrong>; <expected value or fix>
  *
  * `<where>` is as exact as the problem allows: a file, `rules[3] (id "my-rule")`, a key path.
- * Problems with log data are never thrown: they have a stated outcome and a counter instead.
+ * Problems with log data are not thrown: each has a stated outcome and a counter instead (a
+ * stage that throws anyway is a bug, and the pipeline writes that line through the text path).
  * No message ever contains a value taken from a log line, because that value could be a secret.
  */
 

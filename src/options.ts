@@ -49,7 +49,7 @@ export const OPTION_FLAGS: Readonly<Record<keyof FilterOptions, string>> = {
   summary: '--summary off|counts',
 }
 
-/** Where the full description of the options is, per origin, for fixes that cannot be more exact. */
+/** Reference to the full option list per origin, for fixes that cannot be more exact. */
 const REFERENCE_FOR_ORIGIN: Readonly<Record<string, string>> = {
   'command line': 'see --help',
   'transport options': 'see the transport options table in the README',
@@ -131,7 +131,9 @@ export function optionsTableMarkdown(optionsSchema: typeof filterOptionsSchema |
   for (const [name, schema] of Object.entries(optionsSchema.shape)) {
     const definition = schema._zod.def as { type: string; defaultValue?: unknown; innerType?: { _zod: { def: { type: string } } } }
     const inner = definition.innerType?._zod.def.type ?? definition.type
-    const type = inner === 'enum' ? 'string' : inner === 'union' ? 'string or number' : inner
+    let type = inner
+    if (inner === 'enum') type = 'string'
+    else if (inner === 'union') type = 'string or number'
     const fallback = definition.defaultValue === undefined ? 'none' : `\`${JSON.stringify(definition.defaultValue)}\``
     const flag = OPTION_FLAGS[name as keyof FilterOptions]
     const flagCell = flag === undefined ? 'none (transport only)' : `\`${flag}\``

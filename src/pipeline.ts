@@ -25,7 +25,7 @@ import { parseLine, serializeJson, type UnparsedReason } from './stages/parse.js
 import { CUT_MARKER, decodeAsciiEscapes, trimCutTail, wrapText, type UnparsedDetails } from './stages/text-path.js'
 import { RecordWalker } from './stages/walk.js'
 
-/** Facts the framing layer found about a line before the pipeline sees it. */
+/** Facts the framing layer found about a line before the pipeline receives it. */
 export interface LineFlags {
   /** The line held bytes that are not UTF-8; the decoder replaced them with U+FFFD. */
   readonly invalidUtf8?: boolean

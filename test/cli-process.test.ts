@@ -1,7 +1,8 @@
 /**
- * The CLI as a process among others: stopped by SIGTERM or SIGINT mid-stream, held up by a reader
- * that never reads past the grace period, writing to a reader that stops reading, to one that
- * reads about 1 MB/s, and to one that goes away. Each test runs the built CLI as a child process.
+ * The CLI as a process among others. It is stopped by SIGTERM or SIGINT mid-stream, and held up
+ * past the grace period by a reader that never reads. It writes to a reader that stops reading,
+ * to one that reads about 1 MB/s, and to one that goes away. Each test runs the built CLI as a
+ * child process.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -143,7 +144,7 @@ describe('CLI process', () => {
     const run = startCli(['--grace-ms', '500'])
     run.child.stdout.pause()
     const chunk = (JSON.stringify({ level: 30, msg: 'x'.repeat(900) }) + '\n').repeat(100)
-    // Fill the pipe and the filter's buffers: nobody reads stdout.
+    // Fill the pipe and the filter's buffers, since the test never reads stdout.
     for (let index = 0; index < 40; index++) run.child.stdin.write(chunk)
     // Output means the filter runs and has its signal handlers; then let it fill the pipe.
     for (let waited = 0; waited < 200 && run.child.stdout.readableLength === 0; waited++) await sleep(50)

@@ -21,7 +21,7 @@ import { checkNormalizeSemantics, checkRuleSemantics } from './check.js'
 
 /** A validated, merged rule set, ready to compile. */
 export interface RuleSet {
-  /** Where each rule came from, for messages: the file path or "default pack". */
+  /** Origin of each rule by id, for messages: the file path or "default pack". */
   readonly origins: ReadonlyMap<string, string>
   readonly censor: string
   readonly protectedKeys: readonly string[]

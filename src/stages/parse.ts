@@ -2,11 +2,11 @@
  * Parse stage: a raw line becomes a record (a JSON object) or an "unparsed" reason that sends it
  * to the text path.
  *
- * JSON.parse is used when it is exact. A line with a run of 16 or more digits may hold an integer
- * beyond 2^53 (or a float with more digits than a double keeps), which JSON.parse would round, so
- * it is parsed with lossless-json instead: such numbers become LosslessNumber objects that
- * serialize back to their exact text. Both parsers create `__proto__` as an own data key, never as
- * the record's prototype.
+ * JSON.parse is used when it is exact. A line with a run of 16 or more digits may contain an
+ * integer beyond 2^53, or a float with more digits than a double keeps, which JSON.parse would
+ * round. Such a line is parsed with lossless-json instead, whose LosslessNumber objects serialize
+ * back to their exact text. Both parsers create `__proto__` as an own data key, never as the
+ * record's prototype.
  */
 import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
 
@@ -36,7 +36,7 @@ export function isExactNumber(value: unknown): value is LosslessNumber {
 
 /**
  * Parses any JSON text (a line, or a JSON document found inside a string). `mayHaveLongNumbers`
- * lets a caller that already knows the text has no run of 16 digits skip that search.
+ * false lets a caller that has found no run of 16 digits in the text skip that search.
  */
 export function parseJsonText(text: string, mayHaveLongNumbers = true): { value: unknown; exactNumbers: boolean } {
   if (mayHaveLongNumbers && LONG_DIGIT_RUN.test(text)) {

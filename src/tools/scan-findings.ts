@@ -17,7 +17,7 @@ export interface Finding {
   readonly rule: string
   readonly action: Action
   readonly target: HitTarget
-  /** What the filter writes in place of the match, with up to PREVIEW_CONTEXT characters of context each side. */
+  /** Output text in place of the match, with up to PREVIEW_CONTEXT characters of context on each side. */
   readonly preview: string
   /** Length of the matched text in UTF-16 code units; absent when it was not a string. */
   readonly chars?: number
@@ -113,7 +113,7 @@ function parseOutput(output: string): unknown {
   }
 }
 
-/** Follows `path` in the output record; a string met on the way is opened when it holds JSON. */
+/** Follows `path` in the output record, opening a string met on the way when it contains JSON. */
 function valueAt(record: unknown, path: readonly KeyPathSegment[]): unknown {
   if (path.length === 0) {
     // A hit with an empty path comes from the text path, whose output wraps the text in `msg`.
