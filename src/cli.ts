@@ -125,10 +125,12 @@ function runFilter(filter: Filter, graceMs: number): void {
   const pipeline = filter.pipeline
   let finished = false
 
-  const framer = new LineFramer(filter.options.maxLineBytes, (line, flags) => {
-    const output = pipeline.processLine(line, flags)
-    if (output !== null) batcher.push(output)
-  })
+  const emit = (output: Buffer | string): void => batcher.push(output)
+  const framer = new LineFramer(
+    filter.options.maxLineBytes,
+    (lines, flags) => pipeline.processByteLines(lines, flags, emit),
+    'bytes',
+  )
 
   const finish = (exitCode: number, note?: string): void => {
     if (finished) return

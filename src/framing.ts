@@ -1,8 +1,8 @@
 /**
  * Framing: bytes in, lines out, with a bound on line size and UTF-8 checking.
  *
- * split2 splits on `\n` (dropping a `\r` before it) and decodes UTF-8 across chunk boundaries.
- * In front of it, this module cuts any line longer than maxLineBytes at a character boundary.
+ * Lines end at `\n` (a `\r` before it is dropped, as split2 and pino-abstract-transport do).
+ * This module cuts any line longer than maxLineBytes at a character boundary.
  * It discards the rest of such a line while counting its bytes, so a 50 MiB line never sits in
  * memory. It also checks every line for bytes that are not UTF-8, which the decoder would
  * silently replace. Both facts reach the pipeline as LineFlags, matched to lines by counting
@@ -12,22 +12,30 @@
  * handed to onLine. The CLI, the sidecar and tests share it.
  */
 import { isUtf8 } from 'node:buffer'
-import split2 from 'split2'
-import type { Transform } from 'node:stream'
 import type { LineFlags } from './pipeline.js'
 
 export type LineHandler = (line: string, flags: LineFlags | undefined) => void
+/**
+ * Receives the lines of a chunk as UTF-8 bytes, with their flags at the same index. The Buffers
+ * may share memory with the input chunk; the arrays are the handler's to keep.
+ */
+export type ByteLinesHandler = (lines: Buffer[], flags: (LineFlags | undefined)[]) => void
 
 const NEWLINE = 10
+const CARRIAGE_RETURN = 13
 
 export class LineFramer {
   private readonly maxLineBytes: number
-  private readonly splitter: Transform
   private readonly flags = new Map<number, LineFlags>()
-  private onLine: LineHandler
+  private readonly onText: LineHandler | undefined
+  private readonly onBytes: ByteLinesHandler | undefined
+  private batch: Buffer[] = []
+  private batchFlags: (LineFlags | undefined)[] = []
+  /** Bytes of the line that the next `\n` ends, copied out of earlier chunks. */
+  private partial: Buffer[] = []
   /** Index of the line the next input byte belongs to. */
   private inputLine = 0
-  /** Index of the next line split2 will emit. */
+  /** Index of the next line to hand over. */
   private outputLine = 0
   private lineBytes = 0
   private discarding = false
@@ -37,22 +45,17 @@ export class LineFramer {
   private utf8Carry: Buffer = Buffer.alloc(0)
   private ended = false
 
-  constructor(maxLineBytes: number, onLine: LineHandler) {
+  /** Hands over each line decoded as text (invalid bytes become U+FFFD, and the line is flagged). */
+  constructor(maxLineBytes: number, onLine: LineHandler)
+  /**
+   * Hands over the lines of each chunk as bytes, for a caller that writes an unchanged line
+   * without decoding it.
+   */
+  constructor(maxLineBytes: number, onLines: ByteLinesHandler, lineType: 'bytes')
+  constructor(maxLineBytes: number, handler: LineHandler | ByteLinesHandler, lineType: 'text' | 'bytes' = 'text') {
     this.maxLineBytes = maxLineBytes
-    this.onLine = onLine
-    this.splitter = split2((line: string) => {
-      const index = this.outputLine++
-      const flags = this.flags.get(index)
-      if (flags !== undefined) this.flags.delete(index)
-      this.onLine(line, flags)
-      return undefined
-    })
-    // split2 pushes nothing (the mapper returns undefined), but a consumer keeps the stream flowing.
-    this.splitter.resume()
-  }
-
-  setHandler(onLine: LineHandler): void {
-    this.onLine = onLine
+    if (lineType === 'bytes') this.onBytes = handler as ByteLinesHandler
+    else this.onText = handler as LineHandler
   }
 
   /** Bytes of the line currently being received (for diagnostics). */
@@ -81,13 +84,60 @@ export class LineFramer {
       this.utf8Carry = Buffer.alloc(0)
     }
     if (this.discarding) this.finishCutLine()
-    this.splitter.end()
+    // The last line, when the input does not end with a newline.
+    if (this.partial.length > 0) {
+      const line = Buffer.concat(this.partial)
+      this.partial = []
+      this.handOver(line)
+      this.deliverBatch()
+    }
   }
 
   private frame(data: Buffer): void {
     this.checkUtf8(data)
     const framed = this.applyLineLimit(data)
-    if (framed.length > 0) this.splitter.write(framed)
+    if (framed.length > 0) this.split(framed)
+  }
+
+  private split(data: Buffer): void {
+    let start = 0
+    for (;;) {
+      const newline = data.indexOf(NEWLINE, start)
+      if (newline === -1) break
+      let line = data.subarray(start, newline)
+      if (this.partial.length > 0) {
+        this.partial.push(line)
+        line = Buffer.concat(this.partial)
+        this.partial = []
+      }
+      if (line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN) line = line.subarray(0, line.length - 1)
+      this.handOver(line)
+      start = newline + 1
+    }
+    // Copied, so that the caller may reuse its chunk once write() returns.
+    if (start < data.length) this.partial.push(Buffer.from(data.subarray(start)))
+    this.deliverBatch()
+  }
+
+  private handOver(line: Buffer): void {
+    const index = this.outputLine++
+    const flags = this.flags.get(index)
+    if (flags !== undefined) this.flags.delete(index)
+    if (this.onText !== undefined) {
+      this.onText(line.toString('utf8'), flags)
+    } else {
+      this.batch.push(line)
+      this.batchFlags.push(flags)
+    }
+  }
+
+  private deliverBatch(): void {
+    if (this.batch.length === 0 || this.onBytes === undefined) return
+    const lines = this.batch
+    const flags = this.batchFlags
+    this.batch = []
+    this.batchFlags = []
+    this.onBytes(lines, flags)
   }
 
   private applyLineLimit(chunk: Buffer): Buffer {

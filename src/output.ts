@@ -4,11 +4,14 @@
  */
 import type { Writable } from 'node:stream'
 
-const BATCH_CHARS = 64 * 1024
+const BATCH_BYTES = 64 * 1024
+const NEWLINE = 10
 
 export class OutputBatcher {
   private readonly stream: Writable
-  private pending = ''
+  /** The batch being filled; a new one after each write, because the stream keeps the old one. */
+  private batch = Buffer.allocUnsafe(BATCH_BYTES)
+  private used = 0
   private waitingForDrain = false
   private closed = false
   private readonly drainWaiters: (() => void)[] = []
@@ -22,18 +25,40 @@ export class OutputBatcher {
     })
   }
 
-  /** Queues one line; writes the batch once it is large. */
-  push(line: string): void {
-    this.pending += line + '\n'
-    if (this.pending.length >= BATCH_CHARS) this.flush()
+  /**
+   * Queues one line, given as text or as UTF-8 bytes (a line that passed unchanged), and adds
+   * the newline; writes the batch once it is full.
+   */
+  push(line: string | Uint8Array): void {
+    if (this.closed) return
+    if (typeof line === 'string') {
+      // A UTF-16 code unit takes at most 3 bytes of UTF-8; count exactly only when that could overflow.
+      const room = this.batch.length - this.used
+      if (line.length * 3 >= room) this.makeRoom(Buffer.byteLength(line) + 1)
+      this.used += this.batch.write(line, this.used)
+    } else {
+      this.makeRoom(line.length + 1)
+      this.batch.set(line, this.used)
+      this.used += line.length
+    }
+    this.batch[this.used++] = NEWLINE
+    if (this.used >= BATCH_BYTES) this.flush()
   }
 
   /** Writes what is queued. */
   flush(): void {
-    if (this.pending.length === 0 || this.closed) return
-    const text = this.pending
-    this.pending = ''
-    if (!this.stream.write(text)) this.waitingForDrain = true
+    if (this.used === 0 || this.closed) return
+    const bytes = this.batch.subarray(0, this.used)
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES)
+    this.used = 0
+    if (!this.stream.write(bytes)) this.waitingForDrain = true
+  }
+
+  /** Ensures `bytes` fit after what is queued: writes the batch first if not, and sizes the next to fit. */
+  private makeRoom(bytes: number): void {
+    if (this.batch.length - this.used >= bytes) return
+    this.flush()
+    if (bytes > this.batch.length) this.batch = Buffer.allocUnsafe(bytes)
   }
 
   /** True while the destination has more buffered than its high-water mark. */
@@ -50,7 +75,7 @@ export class OutputBatcher {
   /** Stops writing: the destination is gone (EPIPE). Queued lines are discarded. */
   close(): void {
     this.closed = true
-    this.pending = ''
+    this.used = 0
     const waiters = this.drainWaiters.splice(0)
     for (const waiter of waiters) waiter()
   }

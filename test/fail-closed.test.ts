@@ -48,13 +48,35 @@ function rulesFailingOnKey(key: string): CompiledRules {
 /** The default rules, with a prefilter that throws on lines containing `marker`. */
 function rulesFailingInPrefilter(marker: string): CompiledRules {
   const rules = compileRules(loadRuleSet())
+  const prefilter = rules.prefilter
+  const check = (text: string): void => {
+    if (text.includes(marker)) throw new InjectedFault()
+  }
   return {
     ...rules,
     prefilter: {
-      stateCount: rules.prefilter.stateCount,
+      get stateCount() {
+        return prefilter.stateCount
+      },
+      get lineIsObject() {
+        return prefilter.lineIsObject
+      },
+      bytesMatchText: prefilter.bytesMatchText,
       scan: (text: string) => {
-        if (text.includes(marker)) throw new InjectedFault()
-        return rules.prefilter.scan(text)
+        check(text)
+        return prefilter.scan(text)
+      },
+      scanLine: (text: string) => {
+        check(text)
+        return prefilter.scanLine(text)
+      },
+      scanBytes: (bytes: Uint8Array, start: number, end: number) => {
+        check(Buffer.from(bytes.subarray(start, end)).toString('utf8'))
+        return prefilter.scanBytes(bytes, start, end)
+      },
+      scanLines: (lines: readonly Uint8Array[], eligible: Uint8Array, masks: Int32Array, objects: Uint8Array) => {
+        for (const line of lines) check(Buffer.from(line).toString('utf8'))
+        prefilter.scanLines(lines, eligible, masks, objects)
       },
     },
   }

@@ -21,6 +21,24 @@
  * positives only cost time.
  */
 
+import {
+  CONTAINER_ARRAY,
+  CONTAINER_OBJECT,
+  JSON_AFTER_ARRAY_VALUE,
+  JSON_AFTER_OBJECT_VALUE,
+  JSON_ARRAY_FIRST,
+  JSON_CLASS_OF,
+  JSON_CLOSE,
+  JSON_END,
+  JSON_MAX_DEPTH,
+  JSON_OBJECT_FIRST,
+  JSON_OBJECT_TABLE,
+  JSON_OPEN_ARRAY,
+  JSON_OPEN_OBJECT,
+  JSON_START,
+  JSON_STATE_COUNT,
+} from './json-object.js'
+
 export interface Fragment {
   /** Lowercase literal. */
   readonly text: string
@@ -40,11 +58,47 @@ export interface Fragment {
 export interface Prefilter {
   /** Bit mask of the fragments found in `text`. */
   scan(text: string): number
+  /**
+   * Like scan, and while the mask is 0 it also checks that the line is exactly one JSON object
+   * (see json-object.ts); `lineIsObject` tells the result. A line with a mask of 0 that is an
+   * object needs neither a parse nor a rewrite.
+   */
+  scanLine(text: string): number
+  /**
+   * scanLine over the UTF-8 bytes `start` to `end` of a line, so that a line that goes out
+   * unchanged is never decoded. Only valid when `bytesMatchText` is true and the bytes are valid
+   * UTF-8; gives the same mask as scanLine over the decoded text.
+   */
+  scanBytes(bytes: Uint8Array, start: number, end: number): number
+  /** After scanLine or scanBytes returned 0: whether the line is one JSON object. */
+  readonly lineIsObject: boolean
+  /**
+   * scanBytes over every line of a batch whose `eligible` entry is 1, writing each one's mask to
+   * `masks` and 1 to `objects` when it is one JSON object. Two lines are scanned at a time, their
+   * steps interleaved, which keeps more of the processor busy than one scan waiting on each
+   * table load.
+   */
+  scanLines(lines: readonly Uint8Array[], eligible: Uint8Array, masks: Int32Array, objects: Uint8Array): void
+  /**
+   * Every fragment character is ASCII. Then every byte of a multi-byte UTF-8 character and every
+   * code unit above 127 fall in class 0, which leaves the automaton in the same state however
+   * many times it is read, so a byte scan and a text scan agree.
+   */
+  readonly bytesMatchText: boolean
   /** States built so far (for tests and diagnostics). */
   readonly stateCount: number
 }
 
 const UNKNOWN = -1
+/**
+ * Odd pair table entries, by their low three bits: SLOW always takes pairStep. The bracket entries
+ * hold the next pair's row offset (opening) or the pair index (closing) above those bits.
+ */
+const SLOW = 1
+const EMPTY = new Uint8Array(0)
+const OPEN_OBJECT_ENTRY = 3
+const OPEN_ARRAY_ENTRY = 5
+const CLOSE_ENTRY = 7
 /** Fragments longer than this are cut; a prefix of a fragment is still sound, only less selective. */
 const MAX_FRAGMENT_LENGTH = 250
 
@@ -97,6 +151,7 @@ class LazyDfa implements Prefilter {
       for (const char of fragment.skip ?? '') classFor(char.charCodeAt(0))
     }
     this.classCount = classCount
+    this.bytesMatchText = fragments.every((fragment) => isAscii(fragment.text + (fragment.followedBy ?? '') + (fragment.skip ?? '')))
 
     const wordBoundary = new Uint8Array(classCount).fill(1)
     for (const wordClass of wordClasses) wordBoundary[wordClass] = 0
@@ -136,23 +191,294 @@ class LazyDfa implements Prefilter {
     // The start of the text counts as a word boundary: scanning starts as if after a character
     // of class 0, which every word-boundary atom accepts.
     this.startState = this.intern(this.advance([], 0))
+    this.startMask = this.outputs[this.startState] as number
+
+    const pairClasses = new Map<number, number>()
+    for (let code = 0; code < 65536; code++) {
+      const key = (this.classOf[code] as number) * 256 + (JSON_CLASS_OF[code < 128 ? code : 128] as number)
+      let id = pairClasses.get(key)
+      if (id === undefined) {
+        id = pairClasses.size
+        pairClasses.set(key, id)
+      }
+      this.pairClassOf[code] = id
+    }
+    this.pairStride = pairClasses.size
+    this.pairTable = new Int32Array(64 * this.pairStride).fill(UNKNOWN)
+    this.pairStart = this.pairOffset(this.startState * this.stride, JSON_START)
   }
 
   /** The state a scan starts in. */
   private readonly startState: number
+  readonly bytesMatchText: boolean
+  /** Per lane, whether its last line was one JSON object. */
+  private readonly laneObjects = [false, false]
+  private readonly startMask: number
+
+  // The pair automaton: a fragment state and a JSON check state advanced by one table load per
+  // character instead of two, which roughly halves the scan of a line that passes unchanged.
+  /** Pair class of each code unit: its fragment class and its JSON class together. */
+  private readonly pairClassOf = new Uint16Array(65536)
+  private readonly pairStride: number
+  private pairTable: Int32Array
+  /** Per pair: the fragment state's row offset and the JSON state's row offset. */
+  private pairFragment: Int32Array = new Int32Array(64)
+  private pairJson: Int32Array = new Int32Array(64)
+  /** Per pair whose state can close a container: the next pair at the end, in an object, in an array. */
+  private closeTargets: Int32Array = new Int32Array(64 * 3)
+  /** Row offset of each pair by (fragment state * JSON_STATE_COUNT + JSON state), or -1. */
+  private pairSlots: Int32Array = new Int32Array(0)
+  private pairCount = 0
+  private readonly pairStart: number
+  // Per lane (0 for a single line, 0 and 1 for scanTwoLines): the JSON check's container stack
+  // and its depth, and where the fragment scan goes on once the JSON check is over.
+  private readonly stacks = [new Uint8Array(JSON_MAX_DEPTH), new Uint8Array(JSON_MAX_DEPTH)]
+  private readonly depths = new Int32Array(2)
+  private readonly stopFragments = new Int32Array(2)
+  private readonly stopMasks = new Int32Array(2)
 
   get stateCount(): number {
     return this.stateSets.length
   }
 
   scan(text: string): number {
+    return this.scanTextFrom(text, 0, this.startState * this.stride, this.outputs[this.startState] as number)
+  }
+
+  get lineIsObject(): boolean {
+    return this.laneObjects[0] as boolean
+  }
+
+  scanLine(text: string): number {
+    this.laneObjects[0] = false
+    if (this.startMask !== 0) return this.scan(text)
+    const pairClassOf = this.pairClassOf
+    let table = this.pairTable
+    let offset = this.pairStart
+    this.depths[0] = 0
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index)
+      const entry = table[offset + (pairClassOf[code] as number)] as number
+      if ((entry & 1) === 0) {
+        offset = entry >> 1
+        continue
+      }
+      offset = entry !== UNKNOWN && (entry & 6) !== 0 ? this.bracketStep(entry, 0) : this.pairStep(offset, code, entry, 0)
+      if (offset < 0) return this.scanTextFrom(text, index + 1, this.stopFragments[0] as number, this.stopMasks[0] as number)
+      table = this.pairTable
+    }
+    this.laneObjects[0] = this.pairJson[offset / this.pairStride] === JSON_END
+    return 0
+  }
+
+  scanBytes(bytes: Uint8Array, start: number, end: number): number {
+    this.laneObjects[0] = false
+    if (this.startMask !== 0) return this.scanBytesFrom(bytes, start, end, this.startState * this.stride, this.startMask)
+    this.depths[0] = 0
+    return this.resumeBytes(bytes, start, end, this.pairStart, 0)
+  }
+
+  scanLines(lines: readonly Uint8Array[], eligible: Uint8Array, masks: Int32Array, objects: Uint8Array): void {
+    let nextLine = 0
+    const take = (): number => {
+      while (nextLine < lines.length && eligible[nextLine] !== 1) nextLine++
+      return nextLine < lines.length ? nextLine++ : -1
+    }
+    if (this.startMask !== 0) {
+      for (let line = take(); line >= 0; line = take()) {
+        masks[line] = this.scanBytesFrom(lines[line] as Uint8Array, 0, (lines[line] as Uint8Array).length, this.startState * this.stride, this.startMask)
+        objects[line] = 0
+      }
+      return
+    }
+    const pairClassOf = this.pairClassOf
+    const start = this.pairStart
+    let table = this.pairTable
+    // Lane A is lane 0 and lane B lane 1 of the per-lane state; each scans one line at a time
+    // and takes the next eligible line when it is done.
+    let lineA = take()
+    let bytesA = lineA >= 0 ? (lines[lineA] as Uint8Array) : EMPTY
+    let indexA = 0
+    let offsetA = start
+    let lineB = take()
+    let bytesB = lineB >= 0 ? (lines[lineB] as Uint8Array) : EMPTY
+    let indexB = 0
+    let offsetB = start
+    this.depths[0] = 0
+    this.depths[1] = 0
+    while (lineA >= 0 && lineB >= 0) {
+      const steps = Math.min(bytesA.length - indexA, bytesB.length - indexB)
+      let step = 0
+      while (step < steps) {
+        const byteA = bytesA[indexA + step] as number
+        const byteB = bytesB[indexB + step] as number
+        const entryA = table[offsetA + (pairClassOf[byteA] as number)] as number
+        const entryB = table[offsetB + (pairClassOf[byteB] as number)] as number
+        step++
+        if (((entryA | entryB) & 1) === 0) {
+          offsetA = entryA >> 1
+          offsetB = entryB >> 1
+          continue
+        }
+        offsetA = (entryA & 1) === 0 ? entryA >> 1 : this.slowStep(offsetA, byteA, entryA, 0)
+        offsetB = (entryB & 1) === 0 ? entryB >> 1 : this.slowStep(offsetB, byteB, entryB, 1)
+        table = this.pairTable
+        if (offsetA < 0 || offsetB < 0) break
+      }
+      indexA += step
+      indexB += step
+      if (offsetA < 0 || indexA === bytesA.length) {
+        masks[lineA] = this.finishLane(bytesA, indexA, offsetA, 0)
+        objects[lineA] = this.laneObjects[0] ? 1 : 0
+        lineA = take()
+        bytesA = lineA >= 0 ? (lines[lineA] as Uint8Array) : EMPTY
+        indexA = 0
+        offsetA = start
+        this.depths[0] = 0
+      }
+      if (offsetB < 0 || indexB === bytesB.length) {
+        masks[lineB] = this.finishLane(bytesB, indexB, offsetB, 1)
+        objects[lineB] = this.laneObjects[1] ? 1 : 0
+        lineB = take()
+        bytesB = lineB >= 0 ? (lines[lineB] as Uint8Array) : EMPTY
+        indexB = 0
+        offsetB = start
+        this.depths[1] = 0
+      }
+    }
+    // At most one lane still has a line; it finishes alone.
+    if (lineA >= 0) {
+      masks[lineA] = this.finishLane(bytesA, indexA, offsetA, 0)
+      objects[lineA] = this.laneObjects[0] ? 1 : 0
+    }
+    if (lineB >= 0) {
+      masks[lineB] = this.finishLane(bytesB, indexB, offsetB, 1)
+      objects[lineB] = this.laneObjects[1] ? 1 : 0
+    }
+  }
+
+  /** Scans the rest of a line of scanLines alone, from where its lane is. */
+  private finishLane(bytes: Uint8Array, index: number, offset: number, lane: number): number {
+    if (offset >= 0) return this.resumeBytes(bytes, index, bytes.length, offset, lane)
+    this.laneObjects[lane] = false
+    return this.scanBytesFrom(bytes, index, bytes.length, this.stopFragments[lane] as number, this.stopMasks[lane] as number)
+  }
+
+  /** The pair scan of one lane from `index`, at pair row `offset`; sets the lane's object result. */
+  private resumeBytes(bytes: Uint8Array, index: number, end: number, offset: number, lane: number): number {
+    const pairClassOf = this.pairClassOf
+    let table = this.pairTable
+    this.laneObjects[lane] = false
+    for (; index < end; index++) {
+      const byte = bytes[index] as number
+      const entry = table[offset + (pairClassOf[byte] as number)] as number
+      if ((entry & 1) === 0) {
+        offset = entry >> 1
+        continue
+      }
+      offset = entry !== UNKNOWN && (entry & 6) !== 0 ? this.bracketStep(entry, lane) : this.pairStep(offset, byte, entry, lane)
+      if (offset < 0) return this.scanBytesFrom(bytes, index + 1, end, this.stopFragments[lane] as number, this.stopMasks[lane] as number)
+      table = this.pairTable
+    }
+    this.laneObjects[lane] = this.pairJson[offset / this.pairStride] === JSON_END
+    return 0
+  }
+
+  /** An odd pair table entry: a bracket, or a step of pairStep. */
+  private slowStep(offset: number, code: number, entry: number, lane: number): number {
+    return entry !== UNKNOWN && (entry & 6) !== 0 ? this.bracketStep(entry, lane) : this.pairStep(offset, code, entry, lane)
+  }
+
+  /**
+   * A bracket of the JSON check, from its pair table entry: an opening one pushes its container,
+   * a closing one pops and continues in the pair for the parent container (or the end).
+   */
+  private bracketStep(entry: number, lane: number): number {
+    const depth = this.depths[lane] as number
+    const tag = entry & 7
+    if (tag === CLOSE_ENTRY) {
+      this.depths[lane] = depth - 1
+      const parent = depth === 1 ? 0 : (this.stacks[lane] as Uint8Array)[depth - 2] === CONTAINER_OBJECT ? 1 : 2
+      return this.closeTargets[(entry >> 3) * 3 + parent] as number
+    }
+    const next = entry >> 3
+    if (depth === JSON_MAX_DEPTH) return this.stop(lane, this.pairFragment[next / this.pairStride] as number, 0)
+    ;(this.stacks[lane] as Uint8Array)[depth] = tag === OPEN_OBJECT_ENTRY ? CONTAINER_OBJECT : CONTAINER_ARRAY
+    this.depths[lane] = depth + 1
+    return next
+  }
+
+  /**
+   * A step of the pair automaton that its table does not hold yet, or one that always needs
+   * this: a fragment found, or a character that is not JSON there. Returns the next pair's row
+   * offset, or -1 when the JSON check of the lane is over (see stop). A byte above 127 reads as
+   * 128, like a code unit above 127.
+   */
+  private pairStep(offset: number, code: number, entry: number, lane: number): number {
+    const pair = offset / this.pairStride
+    const cell = offset + (this.pairClassOf[code] as number)
+    const symbol = this.classOf[code] as number
+    let fragmentEntry = this.table[(this.pairFragment[pair] as number) + symbol] as number
+    if (fragmentEntry === UNKNOWN) fragmentEntry = this.buildTransition((this.pairFragment[pair] as number) / this.stride, symbol)
+    const fragment = fragmentEntry >> 1
+    const output = this.outputs[fragment / this.stride] as number
+    const json = JSON_OBJECT_TABLE[(this.pairJson[pair] as number) + (code < 128 ? code : 128)] as number
+    if (output === 0 && json >= 0) {
+      const next = this.pairOffset(fragment, json)
+      this.pairTable[cell] = next << 1
+      return next
+    }
+    if (output === 0 && (json === JSON_OPEN_OBJECT || json === JSON_OPEN_ARRAY)) {
+      const object = json === JSON_OPEN_OBJECT
+      const next = this.pairOffset(fragment, object ? JSON_OBJECT_FIRST : JSON_ARRAY_FIRST)
+      this.pairTable[cell] = (next << 3) | (object ? OPEN_OBJECT_ENTRY : OPEN_ARRAY_ENTRY)
+      return this.bracketStep(this.pairTable[cell] as number, lane)
+    }
+    if (output === 0 && json === JSON_CLOSE) {
+      const targets = [JSON_END, JSON_AFTER_OBJECT_VALUE, JSON_AFTER_ARRAY_VALUE].map((state) => this.pairOffset(fragment, state))
+      this.closeTargets.set(targets, pair * 3)
+      this.pairTable[cell] = (pair << 3) | CLOSE_ENTRY
+      return this.bracketStep(this.pairTable[cell] as number, lane)
+    }
+    if (entry === UNKNOWN) this.pairTable[cell] = SLOW
+    return this.stop(lane, fragment, output)
+  }
+
+  /** Ends the JSON check of a lane; its fragment scan goes on from `fragment` with `mask`. Returns -1. */
+  private stop(lane: number, fragment: number, mask: number): number {
+    this.stopFragments[lane] = fragment
+    this.stopMasks[lane] = mask
+    return -1
+  }
+
+  /** Row offset of the pair (fragment row offset, JSON row offset), created on first use. */
+  private pairOffset(fragment: number, json: number): number {
+    const slot = (fragment / this.stride) * JSON_STATE_COUNT + json / 256
+    if (slot >= this.pairSlots.length) this.pairSlots = resized(this.pairSlots, Math.max(slot + 1, this.pairSlots.length * 2), -1)
+    const known = this.pairSlots[slot] as number
+    if (known >= 0) return known
+    const pair = this.pairCount++
+    const offset = pair * this.pairStride
+    this.pairSlots[slot] = offset
+    if (this.pairFragment.length <= pair) {
+      const grown = pair * 2
+      this.pairFragment = resized(this.pairFragment, grown, 0)
+      this.pairJson = resized(this.pairJson, grown, 0)
+      this.pairTable = resized(this.pairTable, grown * this.pairStride, UNKNOWN)
+      this.closeTargets = resized(this.closeTargets, grown * 3, 0)
+    }
+    this.pairFragment[pair] = fragment
+    this.pairJson[pair] = json
+    return offset
+  }
+
+  /** The fragment scan from `index` on, starting at row `offset` with `mask` found so far. */
+  private scanTextFrom(text: string, index: number, offset: number, mask: number): number {
     const classOf = this.classOf
     let table = this.table
     // Table entries are (row offset of the next state) << 1, plus 1 when that state reports
     // output bits: one load and one rarely taken branch per character. UNKNOWN is odd too.
-    let offset = this.startState * this.stride
-    let mask = this.outputs[this.startState] as number
-    for (let index = 0; index < text.length; index++) {
+    for (; index < text.length; index++) {
       const entry = table[offset + (classOf[text.charCodeAt(index)] as number)] as number
       if ((entry & 1) === 0) {
         offset = entry >> 1
@@ -161,6 +487,26 @@ class LazyDfa implements Prefilter {
       let next = entry
       if (next === UNKNOWN) {
         next = this.buildTransition(offset / this.stride, classOf[text.charCodeAt(index)] as number)
+        table = this.table
+      }
+      offset = next >> 1
+      mask |= this.outputs[offset / this.stride] as number
+    }
+    return mask
+  }
+
+  private scanBytesFrom(bytes: Uint8Array, index: number, end: number, offset: number, mask: number): number {
+    const classOf = this.classOf
+    let table = this.table
+    for (; index < end; index++) {
+      const entry = table[offset + (classOf[bytes[index] as number] as number)] as number
+      if ((entry & 1) === 0) {
+        offset = entry >> 1
+        continue
+      }
+      let next = entry
+      if (next === UNKNOWN) {
+        next = this.buildTransition(offset / this.stride, classOf[bytes[index] as number] as number)
         table = this.table
       }
       offset = next >> 1
@@ -224,4 +570,15 @@ class LazyDfa implements Prefilter {
 /** NFA state: (fragment, atoms matched so far), packed into one integer. */
 function encode(fragment: number, length: number): number {
   return (fragment << 8) | length
+}
+
+function resized(array: Int32Array, length: number, fill: number): Int32Array {
+  const grown = new Int32Array(length).fill(fill)
+  grown.set(array)
+  return grown
+}
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 127) return false
+  return true
 }
