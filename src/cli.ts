@@ -6,7 +6,8 @@
 import { EXIT_OK, EXIT_RUNTIME, exitOnConfigurationError } from './exit.js'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { stringify as stringifyYaml } from 'yaml'
+import { createRequire } from 'node:module'
+import type { stringify as stringifyYamlValue } from 'yaml'
 import { LogfilterError, PROGRAM_NAME, formatMessage } from './errors.js'
 import { LineFramer } from './framing.js'
 import { createFilter, type Filter } from './index.js'
@@ -226,7 +227,9 @@ function main(argv: readonly string[]): void {
         hints: ruleSet.hints,
         rules: ruleSet.rules.map((rule) => ({ ...rule, origin: ruleSet.origins.get(rule.id) })),
       }
-      process.stdout.write(stringifyYaml(printable, { lineWidth: 0 }))
+      // Loaded here only: the yaml package costs start-up time that filtering does not need.
+      const { stringify } = createRequire(import.meta.url)('yaml') as { stringify: typeof stringifyYamlValue }
+      process.stdout.write(stringify(printable, { lineWidth: 0 }))
       return
     }
   } catch (error) {

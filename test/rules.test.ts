@@ -4,10 +4,18 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createFilter } from '../src/index.js'
-import { loadRuleSet } from '../src/rules/load.js'
+import { readFileSync } from 'node:fs'
+import { defaultPackCachePath, defaultPackPath, hashRuleText, loadRuleSet, parseYamlRules, type DefaultPackCache } from '../src/rules/load.js'
 import { filterText, fixturePath, readFixture, runCli } from './helpers.js'
 
 describe('rule files', () => {
+  it('has a build cache of the default pack that matches rules/default.yaml', () => {
+    const text = readFileSync(defaultPackPath(), 'utf8')
+    const cache = JSON.parse(readFileSync(defaultPackCachePath(), 'utf8')) as DefaultPackCache
+    expect(cache.sha256).toBe(hashRuleText(text))
+    expect(cache.data).toEqual(parseYamlRules(text))
+  })
+
   it('extends the default pack, overrides by id, disables and adds rules', () => {
     const rules = fixturePath('rules', 'custom.yaml')
     const run = filterText(readFixture('rules', 'custom-input.ndjson'), { rules })

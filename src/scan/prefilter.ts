@@ -193,17 +193,15 @@ class LazyDfa implements Prefilter {
     this.startState = this.intern(this.advance([], 0))
     this.startMask = this.outputs[this.startState] as number
 
-    const pairClasses = new Map<number, number>()
+    const pairClassIds = new Int32Array(classCount * 256).fill(-1)
+    let pairClassCount = 0
     for (let code = 0; code < 65536; code++) {
       const key = (this.classOf[code] as number) * 256 + (JSON_CLASS_OF[code < 128 ? code : 128] as number)
-      let id = pairClasses.get(key)
-      if (id === undefined) {
-        id = pairClasses.size
-        pairClasses.set(key, id)
-      }
-      this.pairClassOf[code] = id
+      if (pairClassIds[key] === -1) pairClassIds[key] = pairClassCount++
+      this.pairClassOf[code] = pairClassIds[key] as number
     }
-    this.pairStride = pairClasses.size
+    // Even, so that every row offset is even and a plain entry is the next offset itself.
+    this.pairStride = pairClassCount + (pairClassCount & 1)
     this.pairTable = new Int32Array(64 * this.pairStride).fill(UNKNOWN)
     this.pairStart = this.pairOffset(this.startState * this.stride, JSON_START)
   }
@@ -217,6 +215,8 @@ class LazyDfa implements Prefilter {
 
   // The pair automaton: a fragment state and a JSON check state advanced by one table load per
   // character instead of two, which roughly halves the scan of a line that passes unchanged.
+  // An even entry of its table is the next pair's row offset; odd ones are UNKNOWN, SLOW and
+  // the bracket entries.
   /** Pair class of each code unit: its fragment class and its JSON class together. */
   private readonly pairClassOf = new Uint16Array(65536)
   private readonly pairStride: number
@@ -260,7 +260,7 @@ class LazyDfa implements Prefilter {
       const code = text.charCodeAt(index)
       const entry = table[offset + (pairClassOf[code] as number)] as number
       if ((entry & 1) === 0) {
-        offset = entry >> 1
+        offset = entry
         continue
       }
       offset = entry !== UNKNOWN && (entry & 6) !== 0 ? this.bracketStep(entry, 0) : this.pairStep(offset, code, entry, 0)
@@ -316,12 +316,12 @@ class LazyDfa implements Prefilter {
         const entryB = table[offsetB + (pairClassOf[byteB] as number)] as number
         step++
         if (((entryA | entryB) & 1) === 0) {
-          offsetA = entryA >> 1
-          offsetB = entryB >> 1
+          offsetA = entryA
+          offsetB = entryB
           continue
         }
-        offsetA = (entryA & 1) === 0 ? entryA >> 1 : this.slowStep(offsetA, byteA, entryA, 0)
-        offsetB = (entryB & 1) === 0 ? entryB >> 1 : this.slowStep(offsetB, byteB, entryB, 1)
+        offsetA = (entryA & 1) === 0 ? entryA : this.slowStep(offsetA, byteA, entryA, 0)
+        offsetB = (entryB & 1) === 0 ? entryB : this.slowStep(offsetB, byteB, entryB, 1)
         table = this.pairTable
         if (offsetA < 0 || offsetB < 0) break
       }
@@ -373,7 +373,7 @@ class LazyDfa implements Prefilter {
       const byte = bytes[index] as number
       const entry = table[offset + (pairClassOf[byte] as number)] as number
       if ((entry & 1) === 0) {
-        offset = entry >> 1
+        offset = entry
         continue
       }
       offset = entry !== UNKNOWN && (entry & 6) !== 0 ? this.bracketStep(entry, lane) : this.pairStep(offset, byte, entry, lane)
@@ -425,7 +425,7 @@ class LazyDfa implements Prefilter {
     const json = JSON_OBJECT_TABLE[(this.pairJson[pair] as number) + (code < 128 ? code : 128)] as number
     if (output === 0 && json >= 0) {
       const next = this.pairOffset(fragment, json)
-      this.pairTable[cell] = next << 1
+      this.pairTable[cell] = next
       return next
     }
     if (output === 0 && (json === JSON_OPEN_OBJECT || json === JSON_OPEN_ARRAY)) {
