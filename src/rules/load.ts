@@ -52,8 +52,8 @@ export function defaultPackPath(): string {
 
 /**
  * The default pack parsed to JSON by the build, with the SHA-256 of the YAML text it came from.
- * Loading it instead of the YAML saves the yaml package's import and parse (about 50 ms of
- * every start on the benchmark machine); a stale or missing file is ignored.
+ * Loading it instead of the YAML saves the yaml package's import and parse (about 30 ms of
+ * every start on the benchmark machine). A stale or missing file is ignored.
  */
 export function defaultPackCachePath(): string {
   return join(packageRoot(), 'dist', 'default-pack.json')
