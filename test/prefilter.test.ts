@@ -113,4 +113,30 @@ describe('prefilter', () => {
     const line = '{"\\u0061pi_key":"opaque-secret-value"}'
     expect(new Pipeline(rules).processLine(line)).toBe('{"api_key":"[REDACTED]"}')
   })
+
+  it('finds words next to JSON letter escapes', () => {
+    // The detectors read decoded strings, where `\n` or `\t` is a word boundary or a blank. The
+    // prefilter reads the raw line, where it is a backslash and a letter.
+    const lines = [
+      '{"msg":"line1\\nBearer xasrpuycdwyllwebvyaxunpxwcnn"}',
+      '{"msg":"a\\tBearer xasrpuycdwyllwebvyaxunpxwcnn"}',
+      '{"msg":"a\\rbasic dXNlcjpwYXNzd29yZA=="}',
+      '{"msg":"x\\bBearer xasrpuycdwyllwebvyaxunpxwcnn"}',
+      '{"msg":"x\\fBearer xasrpuycdwyllwebvyaxunpxwcnn"}',
+      '{"msg":"Bearer\\txasrpuycdwyllwebvyaxunpxwcnn"}',
+      '{"msg":"basic\\t1evK2fZdGI2oLWeAaTBRbupH"}',
+      '{"msg":"api_key\\t=1evK2fZdGI2oLWeAaTBRbupH"}',
+      '{"msg":"x\\nAIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI"}',
+      '{"msg":"x\\nredis://:pw@10.0.0.1:6379"}',
+      '{"msg":"x\\ndata:image/png;base64,iVBORw0KGgoAAAA="}',
+      '{"msg":"{\\"m\\":\\"a\\\\nBearer xasrpuycdwyllwebvyaxunpxwcnn\\"}"}',
+    ]
+    const fast = new Pipeline(rules)
+    const full = new Pipeline(rules, { disablePrefilter: true })
+    for (const line of lines) {
+      const expected = full.processLine(line)
+      expect(expected, `${line} is changed by some rule`).not.toBe(line)
+      expect(fast.processLine(line), line).toBe(expected)
+    }
+  })
 })

@@ -437,5 +437,28 @@ function collectFragments(
   // Percent-encoded "_" and "-" in parameter names ("api%5Fkey") can hide key-name words.
   fragments.push({ text: '%5f', bits: keyBits })
   fragments.push({ text: '%2d', bits: keyBits })
-  return { fragments, alwaysBits }
+  return { fragments: withJsonEscapes(fragments), alwaysBits }
+}
+
+/** Characters that a JSON string writes as a backslash and a letter: `\b \f \n \r \t`. */
+const LETTER_ESCAPES: Readonly<Record<string, string>> = { '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' }
+
+/**
+ * Widens fragments for JSON escapes. The detectors read decoded strings, but the prefilter reads
+ * the raw line, where a tab or a line break inside a string is a backslash and a letter. So the
+ * word boundary in `line\nBearer x` is the letter `n`, and the tab in `Bearer\tx` starts with `\`.
+ * A fragment that needs a word boundary therefore also matches right after each such escape, and
+ * one that may be followed by such a character may also be followed by a backslash.
+ */
+function withJsonEscapes(fragments: readonly Fragment[]): Fragment[] {
+  const widened: Fragment[] = []
+  for (const fragment of fragments) {
+    const followedBy = fragment.followedBy
+    const escapedFollower = followedBy !== undefined && [...followedBy].some((char) => char in LETTER_ESCAPES)
+    const base = escapedFollower ? { ...fragment, followedBy: `${followedBy}\\` } : fragment
+    widened.push(base)
+    if (!fragment.wordStart) continue
+    for (const letter of Object.values(LETTER_ESCAPES)) widened.push({ ...base, text: `\\${letter}${fragment.text}`, wordStart: false })
+  }
+  return widened
 }
