@@ -3,12 +3,15 @@
  * characters; however it is split, the framer hands the pipeline the same lines with the same
  * flags, one per newline plus the unterminated last line. Invalid UTF-8 is flagged on exactly the
  * lines that contain it, and a line over the limit is cut at a character boundary with its sizes.
+ * In bytes mode (the CLI's), the framer hands over the same lines as Buffers, with the same flags
+ * in the same order.
  */
 import { isUtf8 } from 'node:buffer'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { LineFramer } from '../src/framing.js'
 import type { LineFlags } from '../src/pipeline.js'
+import { splitAtFractions } from './helpers.js'
 
 const MAX_LINE_BYTES = 1024
 
@@ -25,6 +28,32 @@ function frame(chunks: readonly Buffer[]): Framed[] {
   return framed
 }
 
+/**
+ * Frames in bytes mode and decodes each line inside the handler, as the CLI uses it before the
+ * next write. Each chunk is copied into one reused buffer first, like a reader that reuses its
+ * memory, so a line that kept pointing into an earlier chunk would come out wrong.
+ */
+function frameBytes(chunks: readonly Buffer[]): Framed[] {
+  const framed: Framed[] = []
+  const framer = new LineFramer(
+    MAX_LINE_BYTES,
+    (lines, flags) => {
+      expect(lines.length).toBeGreaterThan(0)
+      expect(flags).toHaveLength(lines.length)
+      for (const [index, line] of lines.entries()) framed.push({ line: line.toString('utf8'), flags: flags[index] })
+    },
+    'bytes',
+  )
+  const reused = Buffer.alloc(Math.max(1, ...chunks.map((chunk) => chunk.length)))
+  for (const chunk of chunks) {
+    chunk.copy(reused)
+    framer.write(reused.subarray(0, chunk.length))
+    reused.fill(0x2a)
+  }
+  framer.end()
+  return framed
+}
+
 /** Pieces of a byte stream: text, multi-byte characters, bytes that are not UTF-8, line ends, long runs. */
 const piece = fc.oneof(
   fc.constantFrom('{"level":30,"msg":"', 'plain text ', '"}', 'x', '\u0000', '\t'),
@@ -35,19 +64,6 @@ const piece = fc.oneof(
 )
 
 const stream = fc.array(piece, { minLength: 1, maxLength: 30 }).map((pieces) => Buffer.concat(pieces.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part))))
-
-/** Splits `bytes` at the given fractions of its length. */
-function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
-  const positions = [...new Set(cuts.map((cut) => Math.floor(cut * bytes.length)))].sort((a, b) => a - b)
-  const chunks: Buffer[] = []
-  let start = 0
-  for (const position of positions) {
-    chunks.push(bytes.subarray(start, position))
-    start = position
-  }
-  chunks.push(bytes.subarray(start))
-  return chunks
-}
 
 interface Segment {
   readonly bytes: Buffer
@@ -71,9 +87,41 @@ describe('framing', () => {
   it('gives the same lines and flags however the input is chunked', () => {
     fc.assert(
       fc.property(stream, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), (bytes, cuts) => {
-        expect(frame(split(bytes, cuts))).toEqual(frame([bytes]))
+        expect(frame(splitAtFractions(bytes, cuts))).toEqual(frame([bytes]))
       }),
       { numRuns: 2000, seed: 20241204 },
+    )
+  })
+
+  it('gives the same lines and flags in bytes mode as in text mode', () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), (bytes, cuts) => {
+        const chunks = splitAtFractions(bytes, cuts)
+        expect(frameBytes(chunks)).toEqual(frame(chunks))
+      }),
+      { numRuns: 2000, seed: 20261211 },
+    )
+  })
+
+  it('hands over the bytes of each valid line unchanged in bytes mode', () => {
+    fc.assert(
+      fc.property(stream, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), (bytes, cuts) => {
+        const handed: Buffer[] = []
+        const framer = new LineFramer(
+          MAX_LINE_BYTES,
+          (lines, flags) => {
+            for (const [index, line] of lines.entries()) if (flags[index] === undefined) handed.push(Buffer.from(line))
+          },
+          'bytes',
+        )
+        for (const chunk of splitAtFractions(bytes, cuts)) framer.write(chunk)
+        framer.end()
+        const expected = segments(bytes)
+          .filter(({ bytes: segment }) => isUtf8(segment) && segment.length <= MAX_LINE_BYTES)
+          .map(({ bytes: segment, terminated }) => (terminated && segment[segment.length - 1] === 13 ? segment.subarray(0, -1) : segment))
+        expect(handed).toEqual(expected)
+      }),
+      { numRuns: 1000, seed: 20261212 },
     )
   })
 

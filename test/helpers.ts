@@ -29,6 +29,19 @@ export interface FilterRun {
   readonly warnings: string[]
 }
 
+/** Splits `bytes` at the given fractions of its length. */
+export function splitAtFractions(bytes: Buffer, cuts: readonly number[]): Buffer[] {
+  const positions = [...new Set(cuts.map((cut) => Math.floor(cut * bytes.length)))].sort((a, b) => a - b)
+  const chunks: Buffer[] = []
+  let start = 0
+  for (const position of positions) {
+    chunks.push(bytes.subarray(start, position))
+    start = position
+  }
+  chunks.push(bytes.subarray(start))
+  return chunks
+}
+
 /** Runs bytes through the same framing and pipeline as the CLI, in this process. */
 export function filterText(input: string | Buffer, options: FilterOptionsInput = {}): FilterRun {
   const warnings: string[] = []

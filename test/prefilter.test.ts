@@ -139,4 +139,48 @@ describe('prefilter', () => {
       expect(fast.processLine(line), line).toBe(expected)
     }
   })
+
+  it('finds secret shapes next to any character', () => {
+    // Each shape a rule finds, between characters that are word boundaries, blanks, JSON escapes
+    // or percent-encodings in the decoded text but may be letters or backslashes in the raw line.
+    const token = 'xasrpuycdwyllwebvyaxunpxwcnn'
+    const shapes = [
+      'Bearer X', 'Basic X', 'bearer:X', 'Bearer=X', 'Bearer+X', 'Bearer%20X', 'Bearer\tX', 'BEARER  X', 'api_key=X', 'api-key: X', 'token: X',
+      'password=X', 'pwd:X', 'sk-X', 'sk-proj-X', 'mt-X', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.X', 'AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI',
+      'AKIAIOSFODNN7EXAMPLE', 'redis://:X@10.0.0.1:6379', 'data:image/png;base64,iVBORw0KGgoAAAA', 'https://u:X@h.example/x', 'https://h.example/x?sig=X',
+      '/p?api%5Fkey=X', 'ana@example.org', '+1 415 555 0100', '-----BEGIN PRIVATE KEY-----\nMIIX\n-----END PRIVATE KEY-----', 'Authorization: Bearer X',
+      '"api_key":"X"', "'token': 'X'", 'ldtask_0odp8vefuo7jc9lav2i8bgb9if3yg9q7', 'cookie: a=X',
+    ]
+    const around = ['', ' ', '\n', '\t', '\r', '\b', '\f', '%0A', '%09', '+', '\u00e9', '\u00a0', '\u2028', '\u0000', '"', "'", '\\', '/', '=', ':', '_', '-', '.', '&', '?', '0', 'x', '\u20ac', '\ufeff', ',', '\u{1f600}']
+    const piece = fc.tuple(fc.constantFrom(...around), fc.constantFrom(...shapes), fc.constantFrom(...around)).map(([before, shape, after]) => before + shape.replaceAll('X', token) + after)
+    const place = fc.constantFrom('value', 'key', 'nested', 'nested twice', 'array', 'text')
+    const fast = new Pipeline(rules)
+    const full = new Pipeline(rules, { disablePrefilter: true })
+    const record = (output: string | Buffer | null): string => {
+      const text = output === null ? 'null' : output.toString()
+      try {
+        return JSON.stringify(JSON.parse(text))
+      } catch {
+        return `not JSON: ${text}`
+      }
+    }
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 3 }), fc.constantFrom(' ', ''), place, (pieces, separator, where) => {
+        const text = pieces.join(separator)
+        const lines: Record<string, string> = {
+          value: JSON.stringify({ msg: text, level: 30 }),
+          key: JSON.stringify({ [text]: 1 }),
+          nested: JSON.stringify({ msg: JSON.stringify({ m: text }) }),
+          'nested twice': JSON.stringify({ msg: JSON.stringify({ m: JSON.stringify({ q: text }) }) }),
+          array: JSON.stringify({ list: [1, text] }),
+          text: `INFO ${text}`,
+        }
+        const line = lines[where] as string
+        const expected = record(full.processLine(line))
+        expect(record(fast.processLine(line)), line).toBe(expected)
+        expect(record(fast.processBytes(Buffer.from(line))), line).toBe(expected)
+      }),
+      { numRuns: 2000, seed: 20261216 },
+    )
+  })
 })
