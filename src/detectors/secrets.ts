@@ -63,6 +63,8 @@ const SCHEME_PATTERN = /bearer|basic/gi
  * `Bearer <credential>` and `Basic <credential>` in any case. The credential must look like one:
  * at least 16 characters, or at least 8 with a digit or punctuation, so that prose such as
  * "Bearer tokens" or "basic plan" stays.
+ * NOTE: only a space, tab, `:`, `=`, `+` or `%20` may separate scheme and credential, so an opaque
+ * token after a line break or a no-break space is not found.
  */
 export function findBearerCredentials(text: string, rule: number, spans: SpanList): void {
   SCHEME_PATTERN.lastIndex = 0
