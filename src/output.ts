@@ -27,7 +27,7 @@ export class OutputBatcher {
 
   /**
    * Queues one line, given as text or as UTF-8 bytes (a line that passed unchanged), and adds
-   * the newline; writes the batch once it is full.
+   * the newline. Writes the batch once it is full.
    */
   push(line: string | Uint8Array): void {
     if (this.closed) return

@@ -179,7 +179,7 @@ export class Pipeline {
    * processLine for a line given as its UTF-8 bytes (without the line ending), as the CLI reads
    * it. A line no rule can touch that is one JSON object comes back as the same Buffer and is
    * never decoded. Any other line is decoded and goes through processLine, which reuses the mask
-   * of the byte scan. The bytes must be valid UTF-8 unless `flags` says they are not.
+   * of the byte scan. The bytes must be valid UTF-8 unless `flags` marks them as invalid.
    */
   processBytes(bytes: Buffer, flags?: LineFlags): Buffer | string | null {
     if (flags !== undefined || !this.scansBytes) return this.processLine(bytes.toString('utf8'), flags)

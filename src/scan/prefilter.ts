@@ -60,7 +60,7 @@ export interface Prefilter {
   scan(text: string): number
   /**
    * Like scan, and while the mask is 0 it also checks that the line is exactly one JSON object
-   * (see json-object.ts); `lineIsObject` tells the result. A line with a mask of 0 that is an
+   * (see json-object.ts); `lineIsObject` gives the result. A line with a mask of 0 that is an
    * object needs neither a parse nor a rewrite.
    */
   scanLine(text: string): number
@@ -81,8 +81,8 @@ export interface Prefilter {
   scanLines(lines: readonly Uint8Array[], eligible: Uint8Array, masks: Int32Array, objects: Uint8Array): void
   /**
    * Every fragment character is ASCII. Then every byte of a multi-byte UTF-8 character and every
-   * code unit above 127 fall in class 0, which leaves the automaton in the same state however
-   * many times it is read, so a byte scan and a text scan agree.
+   * code unit above 127 fall in class 0. Reading class 0 once or many times leaves the automaton
+   * in the same state, so a byte scan and a text scan agree.
    */
   readonly bytesMatchText: boolean
   /** States built so far (for tests and diagnostics). */
@@ -364,7 +364,7 @@ class LazyDfa implements Prefilter {
     return this.scanBytesFrom(bytes, index, bytes.length, this.stopFragments[lane] as number, this.stopMasks[lane] as number)
   }
 
-  /** The pair scan of one lane from `index`, at pair row `offset`; sets the lane's object result. */
+  /** Runs the pair scan of one lane from `index` at pair row `offset`, and sets the lane's object result. */
   private resumeBytes(bytes: Uint8Array, index: number, end: number, offset: number, lane: number): number {
     const pairClassOf = this.pairClassOf
     let table = this.pairTable
@@ -384,14 +384,14 @@ class LazyDfa implements Prefilter {
     return 0
   }
 
-  /** An odd pair table entry: a bracket, or a step of pairStep. */
+  /** Takes the step for an odd pair table entry: a bracket, or pairStep. */
   private slowStep(offset: number, code: number, entry: number, lane: number): number {
     return entry !== UNKNOWN && (entry & 6) !== 0 ? this.bracketStep(entry, lane) : this.pairStep(offset, code, entry, lane)
   }
 
   /**
-   * A bracket of the JSON check, from its pair table entry: an opening one pushes its container,
-   * a closing one pops and continues in the pair for the parent container (or the end).
+   * Applies a bracket of the JSON check from its pair table entry. An opening one pushes its
+   * container and a closing one pops and continues in the pair for the parent container (or the end).
    */
   private bracketStep(entry: number, lane: number): number {
     const depth = this.depths[lane] as number
@@ -409,8 +409,8 @@ class LazyDfa implements Prefilter {
   }
 
   /**
-   * A step of the pair automaton that its table does not hold yet, or one that always needs
-   * this: a fragment found, or a character that is not JSON there. Returns the next pair's row
+   * Takes a step of the pair automaton that its table does not hold yet, or one that always
+   * needs this: a fragment found, or a character that is not JSON there. Returns the next pair's row
    * offset, or -1 when the JSON check of the lane is over (see stop). A byte above 127 reads as
    * 128, like a code unit above 127.
    */
@@ -472,7 +472,7 @@ class LazyDfa implements Prefilter {
     return offset
   }
 
-  /** The fragment scan from `index` on, starting at row `offset` with `mask` found so far. */
+  /** Runs the fragment scan from `index` on, starting at row `offset` with `mask` found so far. */
   private scanTextFrom(text: string, index: number, offset: number, mask: number): number {
     const classOf = this.classOf
     let table = this.table

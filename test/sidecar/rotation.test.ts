@@ -64,7 +64,7 @@ afterEach(killChildren)
 
 describe('sidecar rotation and restart', () => {
   // NOTE: this test once timed out in a full suite run (1,160 lines expected, 32 s) and passed
-  // alone in 3 s on the same code; the cause is not found, so it runs a second time on failure.
+  // alone in 3 s on the same code. The cause is not found, so it runs a second time on failure.
   it('delivers every line once across rotations and a restart', { timeout: 90_000, retry: 1 }, async () => {
     const { logs, output, args, writer } = await startRotationRun('app.log*', 20)
 
